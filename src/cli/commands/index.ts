@@ -1,0 +1,4 @@
+/** The command registry: one entry per `tphlab` subcommand, in help order. */
+import type { Command } from "../command.js";
+
+export const COMMANDS: readonly Command[] = [];

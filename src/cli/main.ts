@@ -1,0 +1,51 @@
+/**
+ * `tphlab` entry point as a pure function: main(argv, io) -> exit status.
+ * 0 success, 1 a check failed (e.g. review found failures the user asked to gate on), 2 bad input.
+ * Bad input prints one line per problem, never a stack trace.
+ */
+import { InputError, ModelError } from "../base/errors.js";
+import type { Command } from "./command.js";
+import { COMMANDS } from "./commands/index.js";
+import type { Io } from "./io.js";
+
+export const EXIT = { OK: 0, FAIL: 1, USAGE: 2, INTERNAL: 70 } as const;
+
+function helpText(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `usage: tphlab COMMAND [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'tphlab COMMAND --help' for a command's options.\n`;
+}
+
+export async function main(
+  argv: readonly string[],
+  io: Io,
+  commands: readonly Command[] = COMMANDS,
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.stdout(helpText(commands));
+    return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    io.stderr(`tphlab: unknown command '${name}' (try 'tphlab --help')\n`);
+    return EXIT.USAGE;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.stdout(`usage: ${cmd.usage}\n`);
+    return EXIT.OK;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (e) {
+    if (e instanceof InputError) {
+      for (const issue of e.issues) {
+        io.stderr(`tphlab ${name}: ${issue.path ? `${issue.path}: ` : ""}${issue.message}\n`);
+      }
+      return EXIT.USAGE;
+    }
+    const what = e instanceof ModelError ? "model error" : "internal error";
+    io.stderr(`tphlab ${name}: ${what}: ${(e as Error).message ?? String(e)}\n`);
+    return EXIT.INTERNAL;
+  }
+}
