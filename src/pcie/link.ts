@@ -34,6 +34,7 @@ import {
   SKP_LENGTH,
   updateFcInterval,
 } from "./link-tables.js";
+import type { TlpKind } from "./tlp-types.js";
 
 /** A link as the user describes it. addr defaults to 64, ecrc to false. */
 export interface LinkConfig {
@@ -74,8 +75,8 @@ export const TLP_BYTES = {
 } as const;
 
 /** TLP kinds the model accounts for. MRd and Cpl carry no data; MWr and CplD do. */
-export const TLP_KINDS = ["MWr", "MRd", "CplD", "Cpl"] as const;
-export type TlpKind = (typeof TLP_KINDS)[number];
+/** The TLP kinds the bandwidth model prices (the classification itself lives in tlp-types.ts). */
+export const TLP_KINDS: readonly TlpKind[] = ["MWr", "MRd", "CplD", "Cpl"];
 
 /** Per-TLP wire overhead (everything but the payload) for one kind of TLP. */
 export function tlpOverheadBytes(kind: TlpKind, opts: { addr: 32 | 64; ecrc: boolean }): number {

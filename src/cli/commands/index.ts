@@ -1,5 +1,6 @@
 /** The command registry: one entry per `tphlab` subcommand, in help order. */
 import type { Command } from "../command.js";
 import { bwCommand } from "./bw.js";
+import { tlpCommand } from "./tlp.js";
 
-export const COMMANDS: readonly Command[] = [bwCommand];
+export const COMMANDS: readonly Command[] = [tlpCommand, bwCommand];
