@@ -49,7 +49,22 @@ export const HEADER = {
   /** Capabilities pointer (type 0 and type 1 headers); CardBus uses 0x14. */
   CAPABILITY_LIST: { offset: 0x34, width: 1, fields: {} },
   CB_CAPABILITY_LIST: { offset: 0x14, width: 1, fields: {} },
+  INTERRUPT_PIN: { offset: 0x3d, width: 1, fields: {} },
+  /** Type 1 (bridge) header bus numbers (PCI-to-PCI Bridge 1.2 section 3.2.5). */
+  PRIMARY_BUS: { offset: 0x18, width: 1, fields: {} },
+  SECONDARY_BUS: { offset: 0x19, width: 1, fields: {} },
+  SUBORDINATE_BUS: { offset: 0x1a, width: 1, fields: {} },
 } as const satisfies Record<string, RegisterDef>;
+
+/** Memory BAR low dword bits (PCI Local Bus 3.0 section 6.2.5.1; Linux PCI_BASE_ADDRESS_*). */
+export const BAR = {
+  MEM_TYPE_64: 0x4,
+  PREFETCH: 0x8,
+  MEM_MASK: 0xfffffff0,
+  /** Number of BAR slots in a type 0 and a type 1 header. */
+  COUNT_TYPE0: 6,
+  COUNT_TYPE1: 2,
+} as const;
 
 /** Start of the extended capability list (PCIe Base 6.0 section 7.6). */
 export const EXT_CAP_START = 0x100;
@@ -132,6 +147,22 @@ export const EXP = {
       EXT_FMT: { mask: 0x00100000 },
       EE_PREFIX: { mask: 0x00200000 },
       EE_PREFIX_MAX: { mask: 0x00c00000 },
+      COMPL_TIMEOUT_RANGES: { mask: 0x0000000f },
+      COMPL_TIMEOUT_DIS: { mask: 0x00000010 },
+      ARI_FWD: { mask: 0x00000020 },
+      ATOMIC_ROUTING: { mask: 0x00000040 },
+      ATOMIC_COMP32: { mask: 0x00000080 },
+      ATOMIC_COMP64: { mask: 0x00000100 },
+      CAS_COMP128: { mask: 0x00000200 },
+      NO_RO_PR_PR: { mask: 0x00000400 },
+      LTR: { mask: 0x00000800 },
+      LN_CLS: { mask: 0x0000c000 },
+      TAG10_COMP: { mask: 0x00010000 },
+      TAG10_REQ: { mask: 0x00020000 },
+      OBFF: { mask: 0x000c0000 },
+      EMERG_PWR_RED: { mask: 0x03000000 },
+      EMERG_PWR_RED_INIT: { mask: 0x04000000 },
+      FRS: { mask: 0x80000000 },
     },
   },
   DEVCTL2: { offset: 0x28, width: 2, fields: { EE_PREFIX_BLOCK: { mask: 0x8000 } } },
@@ -160,10 +191,15 @@ export const MSIX_ENTRY = {
 
 /** Power Management Capability (ID 0x01), PCI PM 1.2 section 3.2. */
 export const PM = {
+  /** Power Management Capabilities (PMC). */
+  PMC: { offset: 0x02, width: 2, fields: { VERSION: { mask: 0x0007 } } },
   CTRL: {
     offset: 0x04,
     width: 2,
-    fields: { STATE: { mask: 0x0003, values: { D0: 0, D1: 1, D2: 2, D3HOT: 3 } } },
+    fields: {
+      STATE: { mask: 0x0003, values: { D0: 0, D1: 1, D2: 2, D3HOT: 3 } },
+      NO_SOFT_RESET: { mask: 0x0008 },
+    },
   },
 } as const satisfies Record<string, RegisterDef>;
 
@@ -198,3 +234,20 @@ export const TPH = {
 /** Capability IDs used by name elsewhere (full name tables live in capability-ids.ts). */
 export const CAP_ID = { PM: 0x01, MSI: 0x05, VNDR: 0x09, EXP: 0x10, MSIX: 0x11 } as const;
 export const EXT_CAP_ID = { ERR: 0x0001, ACS: 0x000d, ATS: 0x000f, TPH: 0x0017 } as const;
+
+/** MSI Capability (ID 0x05), PCI Local Bus 3.0 section 6.8.1.3 (Linux PCI_MSI_FLAGS_*). */
+export const MSI = {
+  FLAGS: {
+    offset: 0x02,
+    width: 2,
+    fields: {
+      ENABLE: { mask: 0x0001 },
+      /** Multiple Message Capable: log2 of the vectors requested. */
+      QMASK: { mask: 0x000e },
+      /** Multiple Message Enable: log2 of the vectors allocated. */
+      QSIZE: { mask: 0x0070 },
+      ADDR_64: { mask: 0x0080 },
+      MASKBIT: { mask: 0x0100 },
+    },
+  },
+} as const satisfies Record<string, RegisterDef>;
