@@ -1,6 +1,7 @@
 /** The command registry: one entry per `tphlab` subcommand, in help order. */
 import type { Command } from "../command.js";
 import { bwCommand } from "./bw.js";
+import { lspciCommand } from "./lspci.js";
 import { tlpCommand } from "./tlp.js";
 
-export const COMMANDS: readonly Command[] = [tlpCommand, bwCommand];
+export const COMMANDS: readonly Command[] = [lspciCommand, tlpCommand, bwCommand];

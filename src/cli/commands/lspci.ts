@@ -1,0 +1,186 @@
+/**
+ * `tphlab lspci`: config space as lspci 3.9.0 shows it, plus the TPH details lspci omits.
+ * Input: an `lspci -x/-xxx/-xxxx` text dump or a raw binary config space (-F, auto-detected),
+ * or the live system through sysfs. Names come from pci.ids (-i, or the usual paths).
+ */
+import { inputError } from "../../base/errors.js";
+import {
+  type DumpDevice,
+  looksLikeText,
+  MIN_CONFIG_BYTES,
+  type PciSlot,
+  parseBinaryConfig,
+  parseLspciDump,
+} from "../../pcie/dump.js";
+import { type PciIds, parsePciIds } from "../../pcie/pci-ids.js";
+import { lspciJson } from "../../report/lspci/json.js";
+import { renderLspci } from "../../report/lspci/render.js";
+import { parseFlags } from "../args.js";
+import type { Command } from "../command.js";
+import type { Io } from "../io.js";
+
+const OPTIONS = {
+  file: { type: "string", short: "F" },
+  slot: { type: "string", short: "s" },
+  verbose: { type: "boolean", short: "v", multiple: true },
+  json: { type: "boolean" },
+  ids: { type: "string", short: "i" },
+} as const;
+
+const USAGE = `tphlab lspci [-F FILE] [-s [[DDDD:]BB:]DD.F] [-v|-vv|-vvv] [--json] [-i PCI_IDS]
+  -F FILE        read an lspci -x/-xxx/-xxxx text dump or a raw binary config space
+                 (default: the live system, /sys/bus/pci/devices/*/config)
+  -s SLOT        show only matching functions ([[[DDDD]:]BB]:][DD][.[F]], parts may be empty or *)
+  -v, -vv, -vvv  capability headings; -vv adds versions and the TPH, DevCap2 and MSI-X bodies
+  --json         structured output: every decoded field, offsets as numbers
+  -i PCI_IDS     the PCI ID database (default: /usr/share/misc/pci.ids, /usr/share/hwdata/pci.ids,
+                 /usr/share/pci.ids; none found: numeric names, as lspci prints them)`;
+
+export const SYSFS_PCI_DEVICES = "/sys/bus/pci/devices";
+export const DEFAULT_PCI_IDS = ["/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids", "/usr/share/pci.ids"];
+
+/** A `-s` filter; undefined fields match anything. */
+export interface SlotFilter {
+  readonly domain?: number;
+  readonly bus?: number;
+  readonly device?: number;
+  readonly function?: number;
+}
+
+/** Parse lspci's `-s [[[[DDDD]:]BB]:][DD][.[F]]` (pciutils lib/filter.c). */
+export function parseSlotFilter(text: string): SlotFilter {
+  const bad = (what: string) => inputError("-s", `${what} in '${text}'`, "slot");
+  const parts = text.split(":");
+  if (parts.length > 3) throw bad("too many ':'");
+  const [slotPart, busPart, domPart] = [...parts].reverse() as [string, string?, string?];
+  const dot = slotPart.split(".");
+  if (dot.length > 2) throw bad("too many '.'");
+  const field = (s: string | undefined, max: number, what: string): number | undefined => {
+    if (s === undefined || s === "" || s === "*") return undefined;
+    if (!/^[0-9a-fA-F]+$/.test(s)) throw bad(`invalid ${what} '${s}'`);
+    const n = Number.parseInt(s, 16);
+    if (n > max) throw bad(`${what} ${s} out of range`);
+    return n;
+  };
+  const f: { -readonly [K in keyof SlotFilter]: SlotFilter[K] } = {};
+  const domain = field(domPart, 0x7fffffff, "domain");
+  const bus = field(busPart, 0xff, "bus");
+  const device = field(dot[0], 0x1f, "device");
+  const fn = field(dot[1], 7, "function");
+  if (domain !== undefined) f.domain = domain;
+  if (bus !== undefined) f.bus = bus;
+  if (device !== undefined) f.device = device;
+  if (fn !== undefined) f.function = fn;
+  return f;
+}
+
+export function slotMatches(f: SlotFilter, s: PciSlot): boolean {
+  return (
+    (f.domain === undefined || f.domain === s.domain) &&
+    (f.bus === undefined || f.bus === s.bus) &&
+    (f.device === undefined || f.device === s.device) &&
+    (f.function === undefined || f.function === s.function)
+  );
+}
+
+const SYSFS_NAME = /^([0-9a-fA-F]{4,8}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/;
+
+/** The slot a sysfs device directory name (or a path ending in `NAME/config`) stands for. */
+export function slotFromSysfsName(name: string): PciSlot | undefined {
+  const m = SYSFS_NAME.exec(name);
+  if (!m) return undefined;
+  const n = (i: number) => Number.parseInt(m[i]!, 16);
+  return { domain: n(1), bus: n(2), device: n(3), function: n(4) };
+}
+
+function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code ? `cannot read (${err.code})` : `cannot read (${String(err.message ?? e)})`;
+}
+
+/** Read -F FILE: a text dump or raw binary config space. */
+export function readConfigFile(io: Io, path: string): DumpDevice[] {
+  let bytes: Uint8Array;
+  try {
+    bytes = io.readFile(path);
+  } catch (e) {
+    throw inputError(path, errnoText(e), "io");
+  }
+  if (looksLikeText(bytes)) return parseLspciDump(new TextDecoder().decode(bytes), path);
+  const dirName = path.split("/").slice(-2, -1)[0] ?? "";
+  const slot = slotFromSysfsName(dirName) ?? { domain: 0, bus: 0, device: 0, function: 0 };
+  return [parseBinaryConfig(bytes, slot, path)];
+}
+
+/** Read every function's config space from sysfs; unreadable ones are reported on stderr. */
+export function readSysfs(io: Io, root = SYSFS_PCI_DEVICES): { devices: DumpDevice[]; errors: number } {
+  let names: string[];
+  try {
+    names = io.readDir(root);
+  } catch (e) {
+    throw inputError(root, `${errnoText(e)}: no PCI devices to show (use -F FILE)`, "io");
+  }
+  const devices: DumpDevice[] = [];
+  let errors = 0;
+  for (const name of [...names].sort()) {
+    const slot = slotFromSysfsName(name);
+    if (!slot) continue;
+    const path = `${root}/${name}/config`;
+    let bytes: Uint8Array;
+    try {
+      bytes = io.readFile(path);
+    } catch (e) {
+      io.stderr(`tphlab lspci: ${path}: ${errnoText(e)}\n`);
+      errors++;
+      continue;
+    }
+    if (bytes.length < MIN_CONFIG_BYTES) {
+      io.stderr(`tphlab lspci: ${path}: only ${bytes.length} bytes of config space (64 needed)\n`);
+      errors++;
+      continue;
+    }
+    devices.push(parseBinaryConfig(bytes, slot, path));
+  }
+  return { devices, errors };
+}
+
+/** Load pci.ids: -i FILE, else the first default path that exists; unreadable means no names. */
+export function loadPciIds(io: Io, path: string | undefined): PciIds | undefined {
+  for (const p of path === undefined ? DEFAULT_PCI_IDS : [path]) {
+    let bytes: Uint8Array;
+    try {
+      bytes = io.readFile(p);
+    } catch {
+      continue;
+    }
+    return parsePciIds(new TextDecoder().decode(bytes), p);
+  }
+  return undefined;
+}
+
+export const lspciCommand: Command = {
+  name: "lspci",
+  summary: "show config space like lspci, with every TPH field decoded",
+  usage: USAGE,
+  run(argv: readonly string[], io: Io): number {
+    const { values } = parseFlags(argv, OPTIONS, false);
+    const filter = typeof values.slot === "string" ? parseSlotFilter(values.slot) : undefined;
+    const file = typeof values.file === "string" ? values.file : undefined;
+    const source = file === undefined ? readSysfs(io) : { devices: readConfigFile(io, file), errors: 0 };
+    const showDomains = source.devices.some((d) => d.slot.domain !== 0);
+    const shown = filter ? source.devices.filter((d) => slotMatches(filter, d.slot)) : source.devices;
+    if (filter && shown.length === 0) {
+      throw inputError(file ?? SYSFS_PCI_DEVICES, `no device matches -s ${String(values.slot)}`, "slot");
+    }
+    const names = loadPciIds(io, typeof values.ids === "string" ? values.ids : undefined);
+    const count = Array.isArray(values.verbose) ? values.verbose.length : 0;
+    const verbosity = Math.min(count, 3) as 0 | 1 | 2 | 3;
+    if (values.json === true) {
+      io.stdout(`${JSON.stringify(lspciJson(shown, { names, showDomains }), null, 2)}\n`);
+    } else {
+      io.stdout(renderLspci(shown, { verbosity, names, showDomains }));
+    }
+    // lspci exits 2 when it could not read some device.
+    return source.errors > 0 ? 2 : 0;
+  },
+};
