@@ -42,3 +42,4 @@ export * from "./pcie/caps/msix.js";
 export { decodeCapability, decoderFor, EXT_DECODERS, STD_DECODERS } from "./pcie/caps/index.js";
 export type { CapDecoder, DecodedCap } from "./pcie/caps/types.js";
 export * from "./report/lspci/index.js";
+export * from "./sim/index.js";
