@@ -96,9 +96,22 @@ export function checkTph(t: MemRequestTlp, requesterEnable: RequesterEnable, out
   }
   if (requesterEnable === "disabled")
     add("th", "TPH Requester Enable is 00b: the requester must not send TPH");
-  if (!isIntIn(t.ph, 0, 3)) add("ph", `must be an integer 0..3 when TH = 1, found ${String(t.ph)}`, "range");
+  if (!isIntIn(t.ph, 0, 3))
+    add(
+      "ph",
+      t.ph === undefined
+        ? "is required when TH = 1"
+        : `must be an integer 0..3 when TH = 1, found ${String(t.ph)}`,
+      "range",
+    );
   if (!isIntIn(t.st, 0, 0xffff)) {
-    add("st", `must be an integer 0..0xffff when TH = 1, found ${String(t.st)}`, "range");
+    add(
+      "st",
+      t.st === undefined
+        ? "is required when TH = 1"
+        : `must be an integer 0..0xffff when TH = 1, found ${String(t.st)}`,
+      "range",
+    );
   } else if (t.st > 0xff && t.tphPrefix !== true) {
     add("st", `0x${hex(t.st, 4)} needs 16 bits: only the TPH prefix (Extended TPH) carries ST[15:8]`);
   }
