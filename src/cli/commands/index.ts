@@ -3,5 +3,6 @@ import type { Command } from "../command.js";
 import { bwCommand } from "./bw.js";
 import { lspciCommand } from "./lspci.js";
 import { tlpCommand } from "./tlp.js";
+import { tourCommand } from "./tour.js";
 
-export const COMMANDS: readonly Command[] = [lspciCommand, tlpCommand, bwCommand];
+export const COMMANDS: readonly Command[] = [tourCommand, lspciCommand, tlpCommand, bwCommand];
