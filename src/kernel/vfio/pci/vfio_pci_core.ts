@@ -1,0 +1,225 @@
+/**
+ * drivers/vfio/pci/vfio_pci_core.c: a PCI function bound to vfio-pci. Open enables it, close
+ * revokes its dma-bufs for good and disables it; VFIO_DEVICE_RESET (FLR), the bus hot reset and
+ * D3hot revoke every dma-buf first and un-revoke after when memory decoding is on
+ * (linux-tph-stack.md section 5). memory_lock is a rw semaphore whose write side the model tracks.
+ */
+import { HEADER, PM } from "../../../pcie/registers.js";
+import { EBUSY, EINVAL, ENOTTY } from "../../errno.js";
+import {
+  VFIO_DEVICE_FEATURE_DMA_BUF,
+  VFIO_DEVICE_FEATURE_DMA_BUF_TPH,
+  VFIO_DEVICE_FEATURE_MASK,
+} from "../../include/uapi/linux/vfio.js";
+import type { Kernel } from "../../kernel.js";
+import { type PciDev, pciReadConfigWord, pciWriteConfigWord } from "../../pci/pci.js";
+import { pciResetFunction, pciRestoreState, pciSaveState } from "../../pci/reset.js";
+import { VfioDevice, vfioDeviceFromFd, vfioDeviceOpen } from "../vfio_main.js";
+import { type VfioPciDmaBuf, vfioPciDmaBufCleanup, vfioPciDmaBufMove } from "./vfio_pci_dmabuf.js";
+import { vfioPciCoreFeatureDmaBuf, vfioPciCoreFeatureDmaBufTph } from "./vfio_pci_dmabuf_feature.js";
+
+/** struct rw_semaphore memory_lock: the write holder, for lockdep-style assertions. */
+export class MemoryLock {
+  private holder: string | undefined = undefined;
+  downWrite(k: Kernel, who: string): void {
+    if (this.holder !== undefined) k.lockdepViolation(`${who}: memory_lock already held by ${this.holder}`);
+    this.holder = who;
+  }
+  upWrite(k: Kernel): void {
+    if (this.holder === undefined) k.lockdepViolation("memory_lock: up_write() of an unheld lock");
+    this.holder = undefined;
+  }
+  /** lockdep_assert_held_write() */
+  assertHeldWrite(k: Kernel, what: string): boolean {
+    if (this.holder !== undefined) return true;
+    k.lockdepViolation(`${what}: lockdep_assert_held_write(&vdev->memory_lock) failed`);
+    return false;
+  }
+}
+
+/** struct vfio_pci_core_device */
+export class VfioPciCoreDevice {
+  readonly vdev: VfioDevice;
+  readonly memoryLock = new MemoryLock();
+  /** vdev->dmabufs: the buffers exported from this device and not yet released. */
+  readonly dmabufs: VfioPciDmaBuf[] = [];
+  /** The virtualised command register (vconfig[PCI_COMMAND]): what the user last wrote. */
+  vconfigCommand = 0;
+  /** reset_works: the function can do FLR. */
+  resetWorks = false;
+  constructor(
+    readonly pdev: PciDev,
+    /** pci_ops->get_dmabuf_phys is implemented (variant drivers may lack it). */
+    readonly canExportDmabuf: boolean,
+  ) {
+    this.vdev = new VfioDevice(
+      pdev.name,
+      {
+        openDevice: (k) => vfioPciCoreEnable(k, this),
+        closeDevice: (k) => vfioPciCoreCloseDevice(k, this),
+        deviceFeature: (k, _v, flags, arg, argsz) => vfioPciCoreIoctlFeature(k, this, flags, arg, argsz),
+      },
+      this,
+    );
+  }
+  get name(): string {
+    return this.pdev.name;
+  }
+  /** __vfio_pci_memory_enabled(): not in D3hot and the (virtual) Memory Space Enable set. */
+  memoryEnabled(): boolean {
+    return (
+      this.pdev.fn.powerState() < PM.CTRL.fields.STATE.values.D3HOT &&
+      (this.vconfigCommand & HEADER.COMMAND.fields.MEMORY.mask) !== 0
+    );
+  }
+}
+
+/** Bind vfio-pci to `pdev` (vfio_pci_probe + vfio_pci_core_register_device). */
+export function vfioPciCoreRegisterDevice(
+  k: Kernel,
+  pdev: PciDev,
+  opts: { dmabuf?: boolean } = {},
+): VfioPciCoreDevice | number {
+  if (pdev.driver !== undefined)
+    return k.trace.ret("vfio_pci_probe", { dev: pdev.name, args: { bound: pdev.driver } }, -EBUSY);
+  const vdev = new VfioPciCoreDevice(pdev, opts.dmabuf ?? true);
+  pdev.driver = "vfio-pci";
+  pdev.driverData = vdev;
+  k.trace.emit("vfio_pci_probe", { dev: pdev.name, ret: 0 });
+  return vdev;
+}
+
+/** Open the device file of a bound function; returns the fd. */
+export function vfioPciOpen(k: Kernel, vdev: VfioPciCoreDevice): number {
+  return vfioDeviceOpen(k, vdev.vdev);
+}
+
+/** The vfio-pci device behind an fd, or -EBADF. */
+export function vfioPciFromFd(k: Kernel, fd: number): VfioPciCoreDevice | number {
+  const v = vfioDeviceFromFd(k, fd);
+  if (typeof v === "number") return v;
+  return v.priv instanceof VfioPciCoreDevice ? v.priv : -EINVAL;
+}
+
+/** pci_enable_device(): memory decoding on for the BARs (and bus mastering, as vfio sets it). */
+function pciEnableDevice(k: Kernel, pdev: PciDev): void {
+  const cmd = pciReadConfigWord(pdev, HEADER.COMMAND.offset);
+  pciWriteConfigWord(k, pdev, HEADER.COMMAND.offset, cmd | HEADER.COMMAND.fields.MEMORY.mask);
+}
+
+/** vfio_pci_core_enable(): enable, reset, save state, initialise the virtual config. */
+function vfioPciCoreEnable(k: Kernel, vdev: VfioPciCoreDevice): number {
+  pciEnableDevice(k, vdev.pdev);
+  vdev.resetWorks = vdev.pdev.fn.spec.flr;
+  if (vdev.resetWorks) pciResetFunction(k, vdev.pdev);
+  vdev.vconfigCommand = pciReadConfigWord(vdev.pdev, HEADER.COMMAND.offset);
+  return k.trace.ret("vfio_pci_core_enable", { dev: vdev.name, args: { reset_works: vdev.resetWorks } }, 0);
+}
+
+/** vfio_pci_core_close_device(): every dma-buf revoked for good, then the device reset and disabled. */
+function vfioPciCoreCloseDevice(k: Kernel, vdev: VfioPciCoreDevice): void {
+  vfioPciDmaBufCleanup(k, vdev);
+  if (vdev.resetWorks) pciResetFunction(k, vdev.pdev);
+  k.trace.emit("vfio_pci_core_close_device", { dev: vdev.name });
+}
+
+/** vfio_pci_core_ioctl_feature(): the PCI features; others -ENOTTY. */
+function vfioPciCoreIoctlFeature(
+  k: Kernel,
+  vdev: VfioPciCoreDevice,
+  flags: number,
+  arg: Uint8Array,
+  argsz: number,
+): number {
+  switch (flags & VFIO_DEVICE_FEATURE_MASK) {
+    case VFIO_DEVICE_FEATURE_DMA_BUF:
+      return vfioPciCoreFeatureDmaBuf(k, vdev, flags, arg, argsz);
+    case VFIO_DEVICE_FEATURE_DMA_BUF_TPH:
+      if (k.b.vfioDmaBufTphFeature) return vfioPciCoreFeatureDmaBufTph(k, vdev, flags, arg, argsz);
+      return -ENOTTY;
+    default:
+      return -ENOTTY;
+  }
+}
+
+/**
+ * A function reset with the dma-bufs revoked around it; memory_lock held for write. Un-revoked
+ * after when memory decoding (as the user configured it) is still on.
+ */
+export function vfioPciResetLocked(k: Kernel, vdev: VfioPciCoreDevice): number {
+  vfioPciDmaBufMove(k, vdev, true);
+  const ret = pciResetFunction(k, vdev.pdev);
+  if (vdev.memoryEnabled()) vfioPciDmaBufMove(k, vdev, false);
+  return ret;
+}
+
+/** VFIO_DEVICE_RESET (vfio_pci_ioctl_reset): -EINVAL when the function cannot reset. */
+export function vfioPciIoctlReset(k: Kernel, fd: number): number {
+  const vdev = vfioPciFromFd(k, fd);
+  if (typeof vdev === "number") return vdev;
+  if (!vdev.resetWorks) return k.trace.ret("vfio_pci_ioctl_reset", { dev: vdev.name }, -EINVAL);
+  vdev.memoryLock.downWrite(k, "vfio_pci_ioctl_reset");
+  vfioPciSetPowerStateLocked(k, vdev, PM.CTRL.fields.STATE.values.D0);
+  const ret = vfioPciResetLocked(k, vdev);
+  vdev.memoryLock.upWrite(k);
+  return k.trace.ret("vfio_pci_ioctl_reset", { dev: vdev.name }, ret);
+}
+
+/** pci_set_power_state(): the PM capability's state field (no PM capability: stays in D0). */
+function pciSetPowerState(k: Kernel, pdev: PciDev, state: number): void {
+  if (!pdev.pmCap) return;
+  const at = pdev.pmCap + PM.CTRL.offset;
+  const ctrl = pciReadConfigWord(pdev, at) & ~PM.CTRL.fields.STATE.mask;
+  pciWriteConfigWord(k, pdev, at, ctrl | state);
+}
+
+/**
+ * vfio_pci_set_power_state() with memory_lock held for write: entering D3hot revokes the
+ * dma-bufs first; back in D0 they come back when memory decoding is on.
+ */
+export function vfioPciSetPowerStateLocked(k: Kernel, vdev: VfioPciCoreDevice, state: number): void {
+  const D3HOT = PM.CTRL.fields.STATE.values.D3HOT;
+  if (state >= D3HOT) vfioPciDmaBufMove(k, vdev, true);
+  pciSetPowerState(k, vdev.pdev, state);
+  if (state < D3HOT && vdev.memoryEnabled()) vfioPciDmaBufMove(k, vdev, false);
+  k.trace.emit("vfio_pci_set_power_state", { dev: vdev.name, args: { state } });
+}
+
+/** The functions a secondary bus reset of `vdev`'s upstream bridge resets (its bus). */
+function busFunctions(k: Kernel, vdev: VfioPciCoreDevice): PciDev[] | undefined {
+  const bridge = k.topology.parentOf(vdev.pdev.fn);
+  if (!bridge) return undefined;
+  const fns = k.topology.children(bridge);
+  return k.pciDevs.filter((d) => fns.includes(d.fn));
+}
+
+/**
+ * VFIO_DEVICE_PCI_HOT_RESET (vfio_pci_dev_set_hot_reset): a bus reset of every function below
+ * the device's upstream bridge. No bridge -> -ENOTTY (pci_probe_reset_bus); a function on the bus
+ * not bound to vfio-pci -> -EINVAL (the set is not resettable). Every device's dma-bufs are revoked
+ * before the reset and come back after where memory decoding is on.
+ */
+export function vfioPciIoctlHotReset(k: Kernel, fd: number): number {
+  const vdev = vfioPciFromFd(k, fd);
+  if (typeof vdev === "number") return vdev;
+  const fn = "vfio_pci_ioctl_pci_hot_reset";
+  const bus = busFunctions(k, vdev);
+  if (!bus) return k.trace.ret(fn, { dev: vdev.name }, -ENOTTY);
+  const set = bus.map((d) => (d.driverData instanceof VfioPciCoreDevice ? d.driverData : undefined));
+  if (set.some((v) => v === undefined))
+    return k.trace.ret(fn, { dev: vdev.name, note: "bus has non-vfio devices" }, -EINVAL);
+  const devs = set as VfioPciCoreDevice[];
+  for (const v of devs) {
+    v.memoryLock.downWrite(k, fn);
+    vfioPciDmaBufMove(k, v, true);
+  }
+  // pci_reset_bus(): save every function, secondary bus reset, restore.
+  for (const d of bus) pciSaveState(k, d);
+  for (const d of bus) d.fn.reset("hot-reset");
+  for (const d of bus) pciRestoreState(k, d);
+  for (const v of devs) {
+    if (v.memoryEnabled()) vfioPciDmaBufMove(k, v, false);
+    v.memoryLock.upWrite(k);
+  }
+  return k.trace.ret(fn, { dev: vdev.name, args: { functions: bus.length } }, 0);
+}
