@@ -6,6 +6,7 @@
 import { inputError } from "../../base/errors.js";
 import { REVISION_NAMES, type RevisionName } from "../../kernel/revision.js";
 import { abiLayouts, formatLayout, layoutJson } from "../../uapi/abi.js";
+import { kernelRunFeature } from "../../uapi/abi-kernel.js";
 import type { RunFeature } from "../../uapi/abi-run.js";
 import { abiVerdicts, formatVerdicts } from "../../uapi/abi-verdicts.js";
 import { choiceFlag, parseFlags } from "../args.js";
@@ -66,4 +67,5 @@ export function makeAbiCommand(runFeature?: RunFeature): Command {
   };
 }
 
-export const abiCommand: Command = makeAbiCommand();
+/** `tphlab abi` with verdicts computed by the kernel model. */
+export const abiCommand: Command = makeAbiCommand(kernelRunFeature);

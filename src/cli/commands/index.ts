@@ -1,8 +1,9 @@
 /** The command registry: one entry per `tphlab` subcommand, in help order. */
 import type { Command } from "../command.js";
+import { abiCommand } from "./abi.js";
 import { bwCommand } from "./bw.js";
 import { lspciCommand } from "./lspci.js";
 import { tlpCommand } from "./tlp.js";
 import { tourCommand } from "./tour.js";
 
-export const COMMANDS: readonly Command[] = [tourCommand, lspciCommand, tlpCommand, bwCommand];
+export const COMMANDS: readonly Command[] = [tourCommand, lspciCommand, tlpCommand, bwCommand, abiCommand];

@@ -1,0 +1,74 @@
+/**
+ * rdma-core userspace structs and flags (libibverbs/verbs.h) used to allocate a DMA handle and
+ * register a memory region, as x86-64 byte layouts (linux-tph-stack.md section 3). These are
+ * library structs, not kernel uapi: libibverbs translates them into uverbs attributes, so their
+ * layout is the same in every revision of the series.
+ */
+import { defineStruct, field, prim } from "../../kernel/include/uapi/layout.js";
+
+/* C spellings used by verbs.h. */
+export const uint8_t = prim("u8", "uint8_t");
+export const uint32_t = prim("u32", "uint32_t");
+export const uint64_t = prim("u64", "uint64_t");
+export const c_int = prim("int", "int");
+export const size_t = prim("size_t", "size_t");
+export const void_ptr = prim("pointer", "void *");
+export const ibv_dmah_ptr = prim("pointer", "struct ibv_dmah *");
+
+/** enum ibv_tph_mem_type. */
+export const IBV_TPH_MEM_TYPE_VM = 0;
+export const IBV_TPH_MEM_TYPE_PM = 1;
+
+/** enum ibv_dmah_init_attr_mask. */
+export const IBV_DMAH_INIT_ATTR_MASK_CPU_ID = 1 << 0;
+export const IBV_DMAH_INIT_ATTR_MASK_PH = 1 << 1;
+export const IBV_DMAH_INIT_ATTR_MASK_TPH_MEM_TYPE = 1 << 2;
+
+/** struct ibv_dmah_init_attr: 10 bytes of members, tail-padded to 12. */
+export const ibv_dmah_init_attr = defineStruct("ibv_dmah_init_attr", [
+  field("comp_mask", uint32_t),
+  field("cpu_id", uint32_t),
+  field("ph", uint8_t),
+  field("tph_mem_type", uint8_t),
+]);
+
+/** enum ibv_mr_init_attr_mask. */
+export const IBV_REG_MR_MASK_IOVA = 1 << 0;
+export const IBV_REG_MR_MASK_ADDR = 1 << 1;
+export const IBV_REG_MR_MASK_FD = 1 << 2;
+export const IBV_REG_MR_MASK_FD_OFFSET = 1 << 3;
+export const IBV_REG_MR_MASK_DMAH = 1 << 4;
+
+/**
+ * enum ibv_access_flags. RELAXED_ORDERING is IBV_ACCESS_OPTIONAL_FIRST (1 << 20): the first of
+ * the "optional" flags a provider may ignore.
+ */
+export const IBV_ACCESS = {
+  LOCAL_WRITE: 1 << 0,
+  REMOTE_WRITE: 1 << 1,
+  REMOTE_READ: 1 << 2,
+  REMOTE_ATOMIC: 1 << 3,
+  MW_BIND: 1 << 4,
+  ZERO_BASED: 1 << 5,
+  ON_DEMAND: 1 << 6,
+  HUGETLB: 1 << 7,
+  FLUSH_GLOBAL: 1 << 8,
+  FLUSH_PERSISTENT: 1 << 9,
+  RELAXED_ORDERING: 1 << 20,
+} as const;
+export const IBV_ACCESS_OPTIONAL_FIRST = 1 << 20;
+
+/** struct ibv_mr_init_attr (ibv_reg_mr_ex): holes after `access` and after `fd`; 64 bytes. */
+export const ibv_mr_init_attr = defineStruct("ibv_mr_init_attr", [
+  field("length", size_t),
+  field("access", c_int),
+  field("comp_mask", uint64_t),
+  field("iova", uint64_t),
+  field("addr", void_ptr),
+  field("fd", c_int),
+  field("fd_offset", uint64_t),
+  field("dmah", ibv_dmah_ptr),
+]);
+
+/** Every verbs struct this model lays out. */
+export const VERBS_STRUCTS = [ibv_dmah_init_attr, ibv_mr_init_attr] as const;
