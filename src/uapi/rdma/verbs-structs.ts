@@ -4,7 +4,9 @@
  * library structs, not kernel uapi: libibverbs translates them into uverbs attributes, so their
  * layout is the same in every revision of the series.
  */
+
 import { defineStruct, field, prim } from "../../kernel/include/uapi/layout.js";
+import { IB_ACCESS } from "../../kernel/infiniband/core/ib_verbs.js";
 
 /* C spellings used by verbs.h. */
 export const uint8_t = prim("u8", "uint8_t");
@@ -40,22 +42,11 @@ export const IBV_REG_MR_MASK_FD_OFFSET = 1 << 3;
 export const IBV_REG_MR_MASK_DMAH = 1 << 4;
 
 /**
- * enum ibv_access_flags. RELAXED_ORDERING is IBV_ACCESS_OPTIONAL_FIRST (1 << 20): the first of
- * the "optional" flags a provider may ignore.
+ * enum ibv_access_flags: rdma-core defines each IBV_ACCESS_* as the kernel's IB_UVERBS_ACCESS_*
+ * value (the flags cross the uverbs ABI unchanged), so the table is the kernel's.
+ * RELAXED_ORDERING is IBV_ACCESS_OPTIONAL_FIRST (1 << 20), the first flag a provider may ignore.
  */
-export const IBV_ACCESS = {
-  LOCAL_WRITE: 1 << 0,
-  REMOTE_WRITE: 1 << 1,
-  REMOTE_READ: 1 << 2,
-  REMOTE_ATOMIC: 1 << 3,
-  MW_BIND: 1 << 4,
-  ZERO_BASED: 1 << 5,
-  ON_DEMAND: 1 << 6,
-  HUGETLB: 1 << 7,
-  FLUSH_GLOBAL: 1 << 8,
-  FLUSH_PERSISTENT: 1 << 9,
-  RELAXED_ORDERING: 1 << 20,
-} as const;
+export const IBV_ACCESS = IB_ACCESS;
 export const IBV_ACCESS_OPTIONAL_FIRST = 1 << 20;
 
 /** struct ibv_mr_init_attr (ibv_reg_mr_ex): holes after `access` and after `fd`; 64 bytes. */
