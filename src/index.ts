@@ -77,3 +77,7 @@ export * from "./uapi/abi.js";
 export * from "./uapi/abi-run.js";
 export * from "./uapi/abi-verdicts.js";
 export * from "./uapi/abi-kernel.js";
+export * from "./uapi/libc.js";
+export * from "./uapi/verbs.js";
+export * from "./uapi/host.js";
+export { checkInvariants, INVARIANT_NAMES } from "./kernel/invariants.js";

@@ -3,7 +3,8 @@ import type { Command } from "../command.js";
 import { abiCommand } from "./abi.js";
 import { bwCommand } from "./bw.js";
 import { lspciCommand } from "./lspci.js";
+import { reviewCommand } from "./review.js";
 import { tlpCommand } from "./tlp.js";
 import { tourCommand } from "./tour.js";
 
-export const COMMANDS: readonly Command[] = [tourCommand, lspciCommand, tlpCommand, bwCommand, abiCommand];
+export const COMMANDS: readonly Command[] = [tourCommand, lspciCommand, tlpCommand, bwCommand, abiCommand, reviewCommand];

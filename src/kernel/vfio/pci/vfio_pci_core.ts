@@ -29,6 +29,10 @@ export class MemoryLock {
     if (this.holder === undefined) k.lockdepViolation("memory_lock: up_write() of an unheld lock");
     this.holder = undefined;
   }
+  /** Who holds the lock now (undefined: free); for lock-release invariants. */
+  heldBy(): string | undefined {
+    return this.holder;
+  }
   /** lockdep_assert_held_write() */
   assertHeldWrite(k: Kernel, what: string): boolean {
     if (this.holder !== undefined) return true;

@@ -1,0 +1,226 @@
+/**
+ * RDMA verbs: DMA handle allocation (uverbs and mlx5 checks), its use count, the ST table filling
+ * up, ODP and re-registration limits, and the dma-buf MR registration checks
+ * (linux-tph-stack.md sections 2 and 3).
+ */
+import { encode } from "../../../kernel/include/uapi/codec.js";
+import {
+  IBV_ACCESS,
+  IBV_REG_MR_MASK_ADDR,
+  IBV_REG_MR_MASK_DMAH,
+  IBV_REG_MR_MASK_FD,
+  IBV_REG_MR_MASK_FD_OFFSET,
+  IBV_REG_MR_MASK_IOVA,
+  ibv_mr_init_attr,
+} from "../../../uapi/rdma/verbs-structs.js";
+import {
+  IBV_REREG_MR_CHANGE_ACCESS,
+  IBV_REREG_MR_ERR_CMD,
+  type IbvDmah,
+  ibv_alloc_dmah,
+  ibv_dealloc_dmah,
+  ibv_dereg_mr,
+  ibv_reg_dmabuf_mr,
+  ibv_reg_mr_ex,
+  ibv_rereg_mr,
+} from "../../../uapi/verbs.js";
+import { cpuTag, showHints, tlpOf } from "../machine.js";
+import {
+  ACCESS,
+  type App,
+  BUF_LEN,
+  dmabufMrAttr,
+  dmahAttr,
+  exportDmaBuf,
+  startApp,
+  startOwner,
+} from "../program.js";
+import { type Check, errnoStr, hex, type Scenario } from "../scenario.js";
+
+/** A user buffer address (anonymous memory below TASK_SIZE). */
+const USER_ADDR = 0x7f12_3400_0000n;
+
+/** struct ibv_mr_init_attr for user memory (ADDR, iova = addr), with an optional DMAH. */
+function addrMrAttr(o: { dmah?: IbvDmah; access?: number } = {}): Uint8Array {
+  return encode(ibv_mr_init_attr, {
+    length: 0x10000n,
+    access: o.access ?? ACCESS,
+    comp_mask: BigInt(IBV_REG_MR_MASK_ADDR | (o.dmah ? IBV_REG_MR_MASK_DMAH : 0)),
+    iova: 0n,
+    addr: USER_ADDR,
+    fd: 0,
+    fd_offset: 0n,
+    dmah: o.dmah?.ptr ?? 0n,
+  });
+}
+
+function app(s: Scenario, o: Parameters<Scenario["boot"]>[0] = {}) {
+  const m = s.boot(o);
+  return { m, app: startApp(s, m) };
+}
+
+/** ibv_alloc_dmah that must return NULL with `errno`: "what NULL ERRNO". */
+function dmahRefused(s: Scenario, a: App, what: string, attr: Uint8Array, errno: string): string {
+  s.none(what, ibv_alloc_dmah(a.ctx, attr), a.libc, errno);
+  return `${what} NULL ${errno}`;
+}
+
+const allocChecks: Check = {
+  id: "dmah-alloc-checks",
+  title:
+    "DMAH allocation: cpu >= nr_cpu_ids EINVAL, CPU not allowed EPERM, ph & 0xfc EINVAL, bad mem type EOPNOTSUPP",
+  kind: "check",
+  ref: "linux-tph-stack.md 3",
+  run(s) {
+    const { app: a } = app(s);
+    const parts = [
+      dmahRefused(s, a, "cpu 8 of 8", dmahAttr({ cpu: 8, memType: 0, ph: 0 }), "EINVAL"),
+      dmahRefused(s, a, "ph 4", dmahAttr({ ph: 4 }), "EINVAL"),
+      dmahRefused(s, a, "mem type 2", dmahAttr({ cpu: 1, memType: 2, ph: 0 }), "EOPNOTSUPP"),
+    ];
+    s.ok("sched_setaffinity(0, {0,1})", a.libc.sched_setaffinity(0, [0, 1]), a.libc);
+    parts.push(dmahRefused(s, a, "cpu 3 outside affinity", dmahAttr({ cpu: 3, memType: 0, ph: 0 }), "EPERM"));
+    s.some("cpu 1 inside affinity", ibv_alloc_dmah(a.ctx, dmahAttr({ cpu: 1, memType: 0, ph: 0 })), a.libc);
+    return parts.join(", ");
+  },
+};
+
+const mlx5Dmah: Check = {
+  id: "mlx5-dmah-needs-ph",
+  title: "mlx5 DMAH: PH is mandatory; CPU and MEM_TYPE come together (EINVAL)",
+  kind: "check",
+  ref: "linux-tph-stack.md 3",
+  run(s) {
+    const { app: a } = app(s);
+    const parts = [
+      dmahRefused(s, a, "no PH", dmahAttr({ cpu: 1, memType: 0 }), "EINVAL"),
+      dmahRefused(s, a, "CPU without MEM_TYPE", dmahAttr({ cpu: 1, ph: 0 }), "EINVAL"),
+      dmahRefused(s, a, "MEM_TYPE without CPU", dmahAttr({ memType: 0, ph: 0 }), "EINVAL"),
+    ];
+    s.some("PH only", ibv_alloc_dmah(a.ctx, dmahAttr({ ph: 2 })), a.libc);
+    return `${parts.join(", ")}; PH only allocated`;
+  },
+};
+
+const busy: Check = {
+  id: "dmah-busy-while-used",
+  title: "freeing a DMAH an MR still uses fails with EBUSY",
+  kind: "check",
+  ref: "linux-tph-stack.md 3",
+  run(s) {
+    const { m, app: a } = app(s);
+    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, dmahAttr({ ph: 1 })), a.libc);
+    const mr = s.some("ibv_reg_mr_ex(addr, DMAH)", ibv_reg_mr_ex(a.pd, addrMrAttr({ dmah })), a.libc);
+    const h = tlpOf(m, mr);
+    s.expect(h.th && h.ph === 1, `MR with a PH-only DMAH: NIC sends ${showHints(h)}, expected PH=1`);
+    s.errval("ibv_dealloc_dmah while used", ibv_dealloc_dmah(dmah), "EBUSY");
+    s.errval("ibv_dereg_mr", ibv_dereg_mr(mr), 0);
+    s.errval("ibv_dealloc_dmah after", ibv_dealloc_dmah(dmah), 0);
+    return `MR sends ${showHints(h)}; dealloc while used EBUSY; after dereg 0`;
+  },
+};
+
+const tableFull: Check = {
+  id: "st-table-full-ebusy",
+  title: "CPU DMA handles fill the ST table: the next distinct tag gets EBUSY, an equal tag is shared",
+  kind: "check",
+  ref: "linux-tph-stack.md 2",
+  run(s) {
+    const { app: a } = app(s);
+    for (let cpu = 0; cpu < 7; cpu++)
+      s.some(`DMAH cpu ${cpu}`, ibv_alloc_dmah(a.ctx, dmahAttr({ cpu, memType: 0, ph: 0 })), a.libc);
+    const full = dmahRefused(
+      s,
+      a,
+      `cpu 7 (tag ${hex(cpuTag(7).xst)})`,
+      dmahAttr({ cpu: 7, memType: 0, ph: 0 }),
+      "EBUSY",
+    );
+    s.some("cpu 0 again (equal tag)", ibv_alloc_dmah(a.ctx, dmahAttr({ cpu: 0, memType: 0, ph: 0 })), a.libc);
+    return `8-entry table: 7 CPU tags allocated, ${full}, cpu 0 again shares its entry`;
+  },
+};
+
+const odp: Check = {
+  id: "odp-with-dmah-eopnotsupp",
+  title: "an on-demand-paging MR with a DMAH is refused with EOPNOTSUPP",
+  kind: "check",
+  ref: "linux-tph-stack.md 2",
+  run(s) {
+    const { app: a } = app(s);
+    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, dmahAttr({ ph: 1 })), a.libc);
+    const access = ACCESS | IBV_ACCESS.ON_DEMAND;
+    s.none("ODP MR with DMAH", ibv_reg_mr_ex(a.pd, addrMrAttr({ dmah, access })), a.libc, "EOPNOTSUPP");
+    s.some("ODP MR without DMAH", ibv_reg_mr_ex(a.pd, addrMrAttr({ access })), a.libc);
+    return "ODP MR with a DMAH NULL EOPNOTSUPP, without one registered";
+  },
+};
+
+const rereg: Check = {
+  id: "rereg-tph-mr-eopnotsupp",
+  title: "re-registering an MR that has TPH is refused with EOPNOTSUPP",
+  kind: "check",
+  ref: "linux-tph-stack.md 2",
+  run(s) {
+    const { app: a } = app(s);
+    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, dmahAttr({ ph: 1 })), a.libc);
+    const tph = s.some("MR with DMAH", ibv_reg_mr_ex(a.pd, addrMrAttr({ dmah })), a.libc);
+    const plain = s.some("MR without TPH", ibv_reg_mr_ex(a.pd, addrMrAttr()), a.libc);
+    const lw = IBV_ACCESS.LOCAL_WRITE;
+    const ret = ibv_rereg_mr(tph, IBV_REREG_MR_CHANGE_ACCESS, null, 0n, 0n, lw);
+    s.expect(
+      ret === IBV_REREG_MR_ERR_CMD && errnoStr(a.libc.errno) === "EOPNOTSUPP",
+      `rereg of the TPH MR returned ${ret} errno ${errnoStr(a.libc.errno)}, expected ${IBV_REREG_MR_ERR_CMD} EOPNOTSUPP`,
+    );
+    const ok = ibv_rereg_mr(plain, IBV_REREG_MR_CHANGE_ACCESS, null, 0n, 0n, lw);
+    s.expect(ok === 0, `rereg of the plain MR returned ${ok} errno ${errnoStr(a.libc.errno)}`);
+    return "rereg(access) of the TPH MR: ERR_CMD errno EOPNOTSUPP; of a plain MR: 0";
+  },
+};
+
+const dmabufMr: Check = {
+  id: "dmabuf-mr-checks",
+  title: "dma-buf MR registration: fd/fd_offset/addr rules, page offsets, access flags, range, fd type",
+  kind: "check",
+  ref: "linux-tph-stack.md 3",
+  run(s) {
+    const m = s.boot();
+    const owner = startOwner(s, m);
+    const a = startApp(s, m);
+    const exported = s.ok("export", exportDmaBuf(owner, m.headers.dmaBufStruct), owner.libc);
+    const fd = owner.libc.sendFd(exported, a.libc);
+    const cases: [string, Uint8Array, string][] = [
+      [
+        "FD without FD_OFFSET",
+        dmabufMrAttr(fd, { compMask: IBV_REG_MR_MASK_FD | IBV_REG_MR_MASK_IOVA }),
+        "EINVAL",
+      ],
+      [
+        "FD with ADDR",
+        dmabufMrAttr(fd, { compMask: IBV_REG_MR_MASK_FD | IBV_REG_MR_MASK_ADDR | IBV_REG_MR_MASK_FD_OFFSET }),
+        "EINVAL",
+      ],
+      [
+        "fd_offset 0x1000 / iova 0x800",
+        dmabufMrAttr(fd, { offset: 0x1000n, iova: 0x800n, length: 0x1000 }),
+        "EINVAL",
+      ],
+      ["access MW_BIND", dmabufMrAttr(fd, { access: ACCESS | IBV_ACCESS.MW_BIND }), "EINVAL"],
+      ["REMOTE_WRITE without LOCAL_WRITE", dmabufMrAttr(fd, { access: IBV_ACCESS.REMOTE_WRITE }), "EINVAL"],
+      ["past the buffer end", dmabufMrAttr(fd, { length: BUF_LEN + 0x1000 }), "EINVAL"],
+      ["fd of the verbs device", dmabufMrAttr(a.ctx.cmdFd), "EINVAL"],
+      ["fd 999", dmabufMrAttr(999), "EBADF"],
+    ];
+    for (const [what, attr, errno] of cases) s.none(what, ibv_reg_mr_ex(a.pd, attr), a.libc, errno);
+    s.none(
+      "ibv_reg_dmabuf_mr offset/iova mismatch",
+      ibv_reg_dmabuf_mr(a.pd, 0x800n, 0x1000n, 0n, fd, ACCESS),
+      a.libc,
+      "EINVAL",
+    );
+    s.some("a valid dma-buf MR", ibv_reg_mr_ex(a.pd, dmabufMrAttr(fd)), a.libc);
+    return `${cases.map(([w, , e]) => `${w} ${e}`).join(", ")}, offset/iova mismatch EINVAL`;
+  },
+};
+
+export const VERBS_CHECKS: readonly Check[] = [allocChecks, mlx5Dmah, busy, tableFull, odp, rereg, dmabufMr];

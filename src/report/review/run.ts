@@ -1,0 +1,67 @@
+/**
+ * Running the catalogue: each check on a fresh system of each revision, then the invariants of
+ * every system the scenario booted. A check passes when its scenario met every expectation AND
+ * every invariant holds (except those it breaks on purpose, `expectBroken`). Info entries report
+ * what they observed and are never pass or fail.
+ */
+import { INVARIANT_NAMES, type InvariantName } from "../../kernel/invariants.js";
+import type { RevisionName } from "../../kernel/revision.js";
+import { machineInvariants } from "./machine.js";
+import { type Check, Mismatch, Scenario } from "./scenario.js";
+
+export type Verdict = "pass" | "fail" | "info";
+
+export interface CheckResult {
+  readonly id: string;
+  readonly revision: RevisionName;
+  readonly verdict: Verdict;
+  /** One line: why it passed or failed, or what was observed (info). */
+  readonly detail: string;
+  /** Violations of invariants the check does not break on purpose, "name: what". */
+  readonly invariantViolations: readonly string[];
+  /** The scenario run, with the machines it booted (for traces). */
+  readonly scenario: Scenario;
+}
+
+function runScenario(check: Check, s: Scenario): { ok: boolean; detail: string } {
+  try {
+    return { ok: true, detail: check.run(s) };
+  } catch (e) {
+    if (e instanceof Mismatch) return { ok: false, detail: e.message };
+    return { ok: false, detail: `scenario error: ${(e as Error).message ?? String(e)}` };
+  }
+}
+
+function violations(check: Check, s: Scenario): string[] {
+  const allowed: readonly InvariantName[] = check.expectBroken ?? [];
+  return s.machines.flatMap((m) => {
+    const report = machineInvariants(m);
+    return INVARIANT_NAMES.filter((n) => !allowed.includes(n)).flatMap((n) =>
+      report[n].violations.map((v) => `${n}: ${v}`),
+    );
+  });
+}
+
+/** Run one check on one revision. */
+export function runCheck(check: Check, revision: RevisionName): CheckResult {
+  const s = new Scenario(revision);
+  const { ok, detail } = runScenario(check, s);
+  const broken = violations(check, s);
+  const base = { id: check.id, revision, invariantViolations: broken, scenario: s };
+  if (check.kind === "info") return { ...base, verdict: "info", detail };
+  if (ok && broken.length > 0) {
+    const more = broken.length > 1 ? ` (+${broken.length - 1} more)` : "";
+    return { ...base, verdict: "fail", detail: `invariant ${broken[0]}${more}` };
+  }
+  return { ...base, verdict: ok ? "pass" : "fail", detail };
+}
+
+/** Every check on every revision, check-major. */
+export function runCatalogue(
+  checks: readonly Check[],
+  revisions: readonly RevisionName[],
+): Map<string, Map<RevisionName, CheckResult>> {
+  const out = new Map<string, Map<RevisionName, CheckResult>>();
+  for (const c of checks) out.set(c.id, new Map(revisions.map((r) => [r, runCheck(c, r)])));
+  return out;
+}
