@@ -17,7 +17,7 @@ export function parseFlags(argv: readonly string[], options: Options, allowPosit
     const r = parseArgs({ args: [...argv], options, allowPositionals, strict: true });
     return { values: r.values as ParsedFlags["values"], positionals: r.positionals };
   } catch (e) {
-    throw inputError("", (e as Error).message.replace(/\. To specify.*$/s, ""), "usage");
+    throw inputError("", (e as Error).message.replace(/\.?\s*(Did you forget|To specify).*$/s, ""), "usage");
   }
 }
 

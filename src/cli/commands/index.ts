@@ -2,9 +2,20 @@
 import type { Command } from "../command.js";
 import { abiCommand } from "./abi.js";
 import { bwCommand } from "./bw.js";
+import { demoCommand } from "./demo.js";
 import { lspciCommand } from "./lspci.js";
 import { reviewCommand } from "./review.js";
+import { runCommand } from "./run.js";
 import { tlpCommand } from "./tlp.js";
 import { tourCommand } from "./tour.js";
 
-export const COMMANDS: readonly Command[] = [tourCommand, lspciCommand, tlpCommand, bwCommand, abiCommand, reviewCommand];
+export const COMMANDS: readonly Command[] = [
+  demoCommand,
+  runCommand,
+  reviewCommand,
+  abiCommand,
+  lspciCommand,
+  tlpCommand,
+  bwCommand,
+  tourCommand,
+];

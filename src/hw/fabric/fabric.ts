@@ -1,0 +1,267 @@
+/**
+ * The TLP-level fabric: buildFabric(description) creates the links, switches, root complex, NIC,
+ * accelerator and host from a hw Topology; the scenario layer adds flows, schedules timeline
+ * callbacks (kernel actions: revoke, re-point, new tags), runs, and collects results.
+ *
+ * Hardware state the kernel model programs (mkeys, TPH registers, Memory Space Enable, the
+ * accelerator owner's ST table) is read by the devices: the NIC's view of each flow is re-read at
+ * the start and after every timeline callback (see ./snapshot.ts), the accelerator's table and
+ * decode state at every batch.
+ */
+import { inputError } from "../../base/errors.js";
+import { Simulator } from "../../sim/engine.js";
+import { Rng } from "../../sim/random.js";
+import type { Mlx5Device } from "../mlx5/device.js";
+import type { PciFunction } from "../pci-function.js";
+import type { PlatformFirmwareDesc } from "../platform-firmware.js";
+import type { Topology } from "../topology.js";
+import { AcceleratorModel, type StTableEntry } from "./accelerator.js";
+import { Datapath } from "./datapath.js";
+import { checkFlowSpecs, type FlowSpec } from "./flow-spec.js";
+import { FlowState } from "./flow-state.js";
+import { buildGraph, type FabricGraph } from "./graph.js";
+import { type CpuTag, cpuTagsFromFirmware, HostModel } from "./host.js";
+import { NicModel } from "./nic.js";
+import { type FabricParams, type FabricParamsInput, resolveFabricParams } from "./params.js";
+import { Port, psPerByteGBps } from "./port.js";
+import type { FabricResults, InvariantResult } from "./results.js";
+import { collectResults } from "./results-collect.js";
+import { CLS_COMPLETION, CLS_NONPOSTED, CLS_POSTED, RouteTable, type Sink } from "./route.js";
+import { type PublishedTagFn, snapshotFlow } from "./snapshot.js";
+import { type TlpTraceRecord, Tracer } from "./trace.js";
+
+export interface FabricDesc {
+  readonly topology: Topology;
+  /** The NIC (its PCI function must be in the topology). */
+  readonly nic: Mlx5Device;
+  /** The accelerator: its function, the BAR its memory is in (default 0), an initial ST table. */
+  readonly accelerator?: {
+    readonly fn: PciFunction;
+    readonly bar?: number;
+    readonly stTable?: readonly StTableEntry[];
+  };
+  /** CPU steering tags: explicit, or from the platform firmware's _DSM description. */
+  readonly host?: { readonly firmware?: PlatformFirmwareDesc; readonly cpuTags?: readonly CpuTag[] };
+  readonly params?: FabricParamsInput;
+  readonly flows?: readonly FlowSpec[];
+  /** Seed of every random draw (message sizes, Poisson gaps). Default 1. */
+  readonly seed?: number;
+  /** What the accelerator's owner publishes now (see ./snapshot.ts). */
+  readonly publishedTag?: PublishedTagFn;
+  /** Collect the TLP trace (small scenarios only). */
+  readonly trace?: boolean;
+}
+
+/** A check run after every timeline callback and at results(): violations found (0 = ok). */
+export type InvariantCheck = (fabric: Fabric) => number | boolean;
+
+export class Fabric {
+  readonly params: FabricParams;
+  readonly sim = new Simulator();
+  readonly graph: FabricGraph;
+  readonly accelerator: AcceleratorModel | undefined;
+  readonly host: HostModel;
+  readonly seed: number;
+  readonly flows: FlowState[] = [];
+  readonly dp: Datapath;
+  readonly nicRx: Port;
+  private nicModel: NicModel | undefined;
+  private readonly tracer: Tracer;
+  private readonly rng: Rng;
+  private readonly checks = new Map<string, { check: InvariantCheck; violations: number }>();
+  private readonly desc: FabricDesc;
+
+  constructor(desc: FabricDesc) {
+    this.desc = desc;
+    this.params = resolveFabricParams(desc.params);
+    this.seed = desc.seed ?? 1;
+    this.rng = new Rng(this.seed);
+    this.tracer = new Tracer(desc.trace ?? false);
+    const p = this.params;
+    this.graph = buildGraph(desc.topology, desc.nic.fn, desc.accelerator?.fn, p, "fabric");
+    const sinks = new Map<number, Sink>();
+    const routes = new RouteTable(this.graph, p, sinks);
+    this.dp = new Datapath(
+      this.sim,
+      routes,
+      this.tracer,
+      p.link.ecrc,
+      (i) => this.flows[i]?.name ?? `flow${i}`,
+    );
+    this.nicRx = new Port(`${desc.nic.fn.bdf} pcie rx`, psPerByteGBps(p.nic.pcieRxGBps));
+    sinks.set(this.graph.nic, { port: this.nicRx, latPs: 0 });
+    if (desc.accelerator) {
+      this.accelerator = new AcceleratorModel(
+        desc.accelerator.fn,
+        desc.accelerator.bar ?? 0,
+        p,
+        this.dp,
+        this.flows,
+      );
+      if (desc.accelerator.stTable)
+        this.accelerator.setStTable(desc.accelerator.stTable, "fabric.accelerator.stTable");
+      sinks.set(this.graph.accel, { port: this.accelerator.ingress, latPs: 0 });
+      this.dp.setReceiver(this.graph.accel, this.accelerator);
+    }
+    const rp = desc.topology.rootPortOf(desc.nic.fn);
+    const tags =
+      desc.host?.cpuTags ?? (rp ? cpuTagsFromFirmware(desc.host?.firmware, rp.bdf, p.host.cpus) : []);
+    this.host = new HostModel(p, this.dp, this.flows, () => rp?.spec.tphCompleter ?? 0, tags);
+    sinks.set(this.graph.rc, {
+      port: this.host.memory,
+      latPs: Math.round(p.rootComplex.portLatencyNs * 1000),
+    });
+    this.dp.setReceiver(this.graph.rc, this.host);
+    this.buildRoutes(routes);
+    for (const f of desc.flows ?? []) this.addFlow(f);
+  }
+
+  /** The NIC model (exists once the first run started). */
+  get nic(): NicModel | undefined {
+    return this.nicModel;
+  }
+
+  /** Add a flow; only before the first run. InputError on a bad description. */
+  addFlow(spec: FlowSpec): void {
+    if (this.nicModel)
+      throw inputError(`flows.${spec.name}`, "flows must be added before the first run", "late");
+    checkFlowSpecs([...this.flows.map((f) => f.spec), spec], "flows");
+    this.flows.push(new FlowState(this.flows.length, spec, this.rng.fork(), this.warmupPs));
+  }
+
+  /** Run `fn` at `timeNs` (a kernel action); device state is re-read right after it. */
+  at(timeNs: number, fn: (fabric: Fabric) => void): void {
+    this.sim.scheduleAt(toPs(timeNs, "at"), () => {
+      fn(this);
+      this.refresh();
+      this.runChecks();
+    });
+  }
+
+  /** Re-read the hardware state the kernel programs (called automatically after callbacks). */
+  refresh(): void {
+    const ctx = {
+      nic: this.desc.nic,
+      topology: this.desc.topology,
+      graph: this.graph,
+      routes: this.dp.routes,
+      accel: this.accelerator,
+      publishedTag: this.desc.publishedTag,
+    };
+    for (const f of this.flows) f.snap = snapshotFlow(ctx, f);
+  }
+
+  /** Register a simulator-side invariant, checked after each timeline callback and at results(). */
+  addInvariant(name: string, check: InvariantCheck): void {
+    this.checks.set(name, { check, violations: 0 });
+  }
+
+  /** Simulate until `untilNs` (cumulative across calls) and return the results. */
+  run(untilNs: number): FabricResults {
+    if (!this.nicModel) this.start();
+    const until = toPs(untilNs, "run until");
+    if (until < this.sim.now)
+      throw inputError("run", `until ${untilNs} ns is before now (${this.sim.now / 1000} ns)`);
+    this.sim.run({ until });
+    return this.results();
+  }
+
+  results(): FabricResults {
+    const inv: Record<string, InvariantResult> = {};
+    this.runChecks();
+    for (const [name, c] of this.checks) inv[name] = { ok: c.violations === 0, violations: c.violations };
+    return collectResults(this, inv);
+  }
+
+  /** The ordered TLP trace (empty unless the description asked for it). */
+  trace(): TlpTraceRecord[] {
+    return this.tracer.records();
+  }
+
+  get warmupPs(): number {
+    return Math.round(this.params.metrics.warmupNs * 1000);
+  }
+
+  private start(): void {
+    const uplink = this.graph.links[this.graph.nodes[this.graph.nic]!.link]!.up;
+    this.nicModel = new NicModel(this.sim, this.dp, this.params, this.flows, uplink);
+    this.dp.setReceiver(this.graph.nic, this.nicModel);
+    this.accelerator?.attach(this.sim);
+    this.host.attach(this.sim);
+    this.addBuiltinChecks();
+    this.refresh();
+    if (this.warmupPs > 0) this.sim.scheduleAt(this.warmupPs, () => this.markWarm());
+    else this.markWarm();
+    this.nicModel.start();
+  }
+
+  private markWarm(): void {
+    const now = this.sim.now;
+    for (const l of this.graph.links) {
+      l.up.markWarm(now);
+      l.down.markWarm(now);
+    }
+    for (const port of this.dp.routes.ports) port.markWarm(now);
+    for (const port of this.internalPorts()) port.markWarm(now);
+    this.accelerator?.cache.resetStats();
+    this.host.llc.resetStats();
+    this.host.resetStats();
+  }
+
+  /** Ports outside the routes (network, HBM). */
+  internalPorts(): Port[] {
+    const out: Port[] = [];
+    if (this.nicModel) out.push(this.nicModel.netRx, this.nicModel.netTx);
+    if (this.accelerator) out.push(this.accelerator.hbm);
+    return out;
+  }
+
+  /** Every route that may be used, so merge points are known before the first TLP. */
+  private buildRoutes(routes: RouteTable): void {
+    const g = this.graph;
+    for (const dst of g.accel >= 0 ? [g.accel, g.rc] : [g.rc]) {
+      routes.get(g.nic, dst, CLS_POSTED);
+      routes.get(g.nic, dst, CLS_NONPOSTED);
+      routes.get(dst, g.nic, CLS_COMPLETION);
+    }
+    this.dp.finalize();
+  }
+
+  private addBuiltinChecks(): void {
+    const add = (name: string, check: InvariantCheck) => {
+      if (!this.checks.has(name)) this.addInvariant(name, check);
+    };
+    add(
+      "conservation",
+      (fab) => Object.values(collectResults(fab, {}).flows).filter((f) => !f.conserved).length,
+    );
+    add("outstanding-reads", (fab) => {
+      const n = fab.nicModel!;
+      return n.outstanding < 0 || n.peakOutstanding > fab.params.nic.maxOutstandingReads ? 1 : 0;
+    });
+    add("cache-capacity", (fab) => {
+      const c = fab.accelerator?.cache;
+      if (!c) return 0;
+      return c.partitionWays.filter((w, p) => c.occupancy(p) > w * c.sets).length;
+    });
+  }
+
+  private runChecks(): void {
+    for (const c of this.checks.values()) {
+      const r = c.check(this);
+      c.violations += typeof r === "boolean" ? (r ? 0 : 1) : r;
+    }
+  }
+}
+
+/** Build a fabric from its description (InputError naming the path on bad input). */
+export function buildFabric(desc: FabricDesc): Fabric {
+  return new Fabric(desc);
+}
+
+function toPs(ns: number, what: string): number {
+  if (!(typeof ns === "number" && Number.isFinite(ns) && ns >= 0 && ns * 1000 <= Number.MAX_SAFE_INTEGER)) {
+    throw inputError(what, `must be a time in ns >= 0, got ${ns}`);
+  }
+  return Math.round(ns * 1000);
+}

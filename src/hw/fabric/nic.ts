@@ -1,0 +1,398 @@
+/**
+ * The NIC's data path (mlx5-like): a network port at line rate and the DMA engine.
+ * - WRITE / SEND: remote peers send packets of up to MTU payload back to back at line rate; each
+ *   packet, once received (+ rxLatencyNs), becomes MWr TLPs into the MR (split at MPS boundaries)
+ *   stamped with the mkey's TH/PH/ST. A packet is dropped (bytes lost) when more than bufferBytes
+ *   wait for the PCIe link, and faults (bytes lost) when the mkey is missing, zapped or denies
+ *   access. SEND places message k in receive buffer k (slotBytes each); a longer message is lost
+ *   (local length error).
+ * - READ (responder): each request becomes MRd TLPs of up to MRRS, one batch per MTU of response
+ *   data, while fewer than maxOutstandingReads requests are in flight; when a batch's completions
+ *   are in, its response packet leaves on the network port.
+ * Open-loop flows get messages at rateGbps (constant or Poisson gaps); closed-loop flows keep
+ * queueDepth messages outstanding, a new one arriving 2 x networkLatencyNs after one finishes.
+ */
+import type { Simulator } from "../../sim/engine.js";
+import { KIND_MRD, KIND_MWR, MAX_TLPS } from "./batches.js";
+import type { BatchReceiver, Datapath } from "./datapath.js";
+import { busOf, type FlowState, segmentLeft } from "./flow-state.js";
+import type { FabricParams } from "./params.js";
+import { Port, psPerByteGbps } from "./port.js";
+import { splitAligned } from "./split.js";
+
+const FAULT = 0;
+const DROP = 1;
+
+/** Per-flow state of the remote peer and of the NIC's read engine. */
+class Sender {
+  cur = -1;
+  curOff = 0;
+  curSize = 0;
+  created = 0;
+  nextArrival = 0;
+  idle = false;
+  idleSince = 0;
+  permits: Float64Array;
+  pHead = 0;
+  pTail = 0;
+  issueSeq = 0;
+  issueOff = 0;
+  constructor(depth: number) {
+    this.permits = new Float64Array(Math.max(1, depth));
+  }
+}
+
+export class NicModel implements BatchReceiver {
+  readonly netRx: Port;
+  readonly netTx: Port;
+  /** MRd requests in flight, and the most seen. */
+  outstanding = 0;
+  peakOutstanding = 0;
+  private readonly senders: Sender[];
+  private readonly readFlows: number[];
+  private rr = 0;
+  private pf = new Int32Array(64);
+  private pSeq = new Float64Array(64);
+  private pOff = new Float64Array(64);
+  private pBytes = new Float64Array(64);
+  private pHead = 0;
+  private pTail = 0;
+  private readonly hPkt: number;
+  private readonly hTx: number;
+  private readonly hReq: number;
+  private readonly hIssue: number;
+  private issueWake = -1;
+  private readonly txLane: number;
+  private readonly n: FabricParams["nic"];
+  private readonly ps = (ns: number) => Math.round(ns * 1000);
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly dp: Datapath,
+    private readonly p: FabricParams,
+    private readonly flows: readonly FlowState[],
+    /** The NIC's transmit link port (for the packet buffer check). */
+    private readonly uplink: Port,
+  ) {
+    this.n = p.nic;
+    this.netRx = new Port("network rx", psPerByteGbps(this.n.lineRateGbps));
+    this.netTx = new Port("network tx", psPerByteGbps(this.n.lineRateGbps));
+    this.senders = flows.map((f) => new Sender(f.spec.queueDepth ?? 1));
+    this.readFlows = flows.filter((f) => f.spec.op === "read").map((f) => f.index);
+    this.hPkt = sim.register((i) => this.onPacket(i), "nic.packet");
+    this.hTx = sim.register(() => this.onTx(), "nic.tx");
+    this.hReq = sim.register((i) => this.onRequest(i), "nic.request");
+    this.hIssue = sim.register(() => this.issue(), "nic.issue");
+    this.txLane = sim.newLane();
+    for (const f of flows) f.onDone = (g, ok, when) => this.done(g, ok, when);
+  }
+
+  /** Schedule every flow's first message. */
+  start(): void {
+    for (const f of this.flows) {
+      const s = this.senders[f.index]!;
+      const t = this.ps(f.spec.startNs ?? 0);
+      s.nextArrival = t;
+      if (f.spec.rateGbps === undefined)
+        for (let k = 0; k < (f.spec.queueDepth ?? 1); k++) this.pushPermit(s, t);
+      this.scheduleNext(f, t);
+    }
+  }
+
+  /** Completions of an MRd batch arrived: free its tags, send its response packet. */
+  onBatch(slot: number): void {
+    const b = this.dp.batches;
+    const f = this.flows[b.flow[slot]!]!;
+    const now = this.sim.now;
+    const bytes = b.bytes[slot]!;
+    this.outstanding -= b.tags[slot]!;
+    if (this.dp.tracing) this.dp.trace("rx", now, "nic", slot, -1, bytes);
+    if (b.status[slot] === 1) {
+      f.lost += bytes;
+      f.settle(b.msg[slot]!, bytes, now, true);
+    } else {
+      f.landed += bytes;
+      f.deliver(bytes, now);
+      if (b.issued[slot]! >= this.p.metrics.warmupNs * 1000) f.readRtt.record(now - b.issued[slot]!);
+      const wire = bytes + this.n.packetOverheadBytes;
+      f.settle(b.msg[slot]!, bytes, this.netTx.offer(now, wire, this.netTx.svc(wire)), false);
+    }
+    b.release(slot);
+    this.issue();
+  }
+
+  /** One packet of a WRITE/SEND flow starts arriving at the port. */
+  private onPacket(i: number): void {
+    const f = this.flows[i]!;
+    const s = this.senders[i]!;
+    const now = this.sim.now;
+    if (s.cur < 0) this.begin(f, s, now);
+    const bytes = Math.min(this.n.mtu, s.curSize - s.curOff);
+    const wire = bytes + this.n.packetOverheadBytes;
+    const svc = this.netRx.svc(wire);
+    const dep = this.netRx.offer(now, wire, svc);
+    this.pushPacket(i, s.cur, s.curOff, bytes);
+    this.sim.atLane(this.txLane, dep + this.ps(this.n.rxLatencyNs), this.hTx, 0, 0);
+    f.sent += bytes;
+    f.waiting += bytes;
+    s.curOff += bytes;
+    if (s.curOff < s.curSize) {
+      this.sim.at(now + svc, this.hPkt, i, 0);
+      return;
+    }
+    s.cur = -1;
+    this.scheduleNext(f, now + svc);
+  }
+
+  private begin(f: FlowState, s: Sender, now: number): void {
+    const size = f.sampler.sample(f.rng);
+    const slots = Math.max(1, Math.floor((f.snap?.regionLength ?? 0) / f.slotBytes));
+    s.cur = f.open(now, size, slots);
+    s.curOff = 0;
+    s.curSize = size;
+    s.created++;
+    if (f.spec.rateGbps !== undefined) s.nextArrival += this.gap(f, size);
+  }
+
+  private gap(f: FlowState, size: number): number {
+    const mean = (size * 8000) / f.spec.rateGbps!;
+    return Math.round(f.spec.arrival === "poisson" ? f.rng.exponential(mean) : mean);
+  }
+
+  /** The flow's next message (or request) no earlier than `earliest`. */
+  private scheduleNext(f: FlowState, earliest: number): void {
+    const s = this.senders[f.index]!;
+    if (f.spec.messages !== undefined && s.created >= f.spec.messages) return;
+    let t: number;
+    if (f.spec.rateGbps !== undefined) t = Math.max(earliest, s.nextArrival);
+    else if (s.pHead < s.pTail) t = Math.max(earliest, s.permits[s.pHead++ % s.permits.length]!);
+    else {
+      s.idle = true;
+      s.idleSince = earliest;
+      return;
+    }
+    if (f.spec.op === "read") this.sim.at(t + this.ps(this.n.rxLatencyNs), this.hReq, f.index, 0);
+    else this.sim.at(t, this.hPkt, f.index, 0);
+  }
+
+  private pushPermit(s: Sender, t: number): void {
+    s.permits[s.pTail++ % s.permits.length] = t;
+  }
+
+  /** A message finished: a closed-loop peer sends its next one after a network round trip. */
+  private done(f: FlowState, _ok: boolean, when: number): void {
+    if (f.spec.rateGbps !== undefined) return;
+    const s = this.senders[f.index]!;
+    const t = Math.max(when + 2 * this.ps(this.n.networkLatencyNs), this.sim.now);
+    this.pushPermit(s, t);
+    if (!s.idle) return;
+    s.idle = false;
+    this.scheduleNext(f, Math.max(s.idleSince, this.sim.now));
+  }
+
+  private pushPacket(flow: number, seq: number, off: number, bytes: number): void {
+    if (this.pTail - this.pHead === this.pf.length) this.growPackets();
+    const i = this.pTail++ & (this.pf.length - 1);
+    this.pf[i] = flow;
+    this.pSeq[i] = seq;
+    this.pOff[i] = off;
+    this.pBytes[i] = bytes;
+  }
+
+  /** A received packet is ready for the PCIe side. */
+  private onTx(): void {
+    const i = this.pHead++ & (this.pf.length - 1);
+    const f = this.flows[this.pf[i]!]!;
+    const seq = this.pSeq[i]!;
+    const off = this.pOff[i]!;
+    const bytes = this.pBytes[i]!;
+    const now = this.sim.now;
+    f.waiting -= bytes;
+    const s = f.snap!;
+    const size = f.mSize[f.at(seq)]!;
+    const backlog = (this.uplink.nextFree - now) / this.uplink.psPerByte;
+    if (s.fault !== "") this.lose(f, seq, bytes, FAULT);
+    else if (f.spec.op === "send" && size > f.slotBytes) this.lose(f, seq, bytes, FAULT);
+    else if (backlog > this.n.bufferBytes) this.lose(f, seq, bytes, DROP);
+    else this.emit(f, seq, off, bytes, size, KIND_MWR, now);
+  }
+
+  private lose(f: FlowState, seq: number, bytes: number, why: number): void {
+    if (why === FAULT) f.faults++;
+    else f.drops++;
+    f.lost += bytes;
+    if (this.dp.tracing)
+      this.dp.tracer.add({
+        t: this.sim.now,
+        ev: "lost",
+        where: why === FAULT ? "fault" : "drop",
+        kind: "MWr",
+        flow: f.name,
+        msg: seq,
+        tlp: -1,
+        bytes,
+      });
+    f.settle(seq, bytes, this.sim.now, true);
+  }
+
+  /**
+   * Put bytes [off, off + bytes) of message `seq` on the fabric as batches (one per translation
+   * segment touched): MWr split at MPS, or MRd split at MRRS. Returns the TLPs sent.
+   */
+  private emit(
+    f: FlowState,
+    seq: number,
+    off: number,
+    bytes: number,
+    size: number,
+    kind: number,
+    now: number,
+  ): number {
+    const s = f.snap!;
+    const b = this.dp.batches;
+    const boundary = kind === KIND_MWR ? this.p.link.mps : this.p.link.mrrs;
+    let mrOff = s.regionOffset + f.mOff[f.at(seq)]! + off;
+    let left = bytes;
+    let tlps = 0;
+    while (left > 0) {
+      const bus = busOf(s, mrOff);
+      const chunk = Math.min(left, segmentLeft(s, mrOff));
+      const slot = b.alloc();
+      const base = slot * MAX_TLPS;
+      const n = splitAligned(bus, chunk, boundary, b.pay, base, base + MAX_TLPS) - base;
+      for (let k = 0; k < n; k++) b.time[base + k] = now;
+      b.kind[slot] = kind;
+      b.flow[slot] = f.index;
+      b.msg[slot] = seq;
+      b.last[slot] = off + (bytes - left) + chunk === size ? 1 : 0;
+      b.count[slot] = n;
+      b.bytes[slot] = chunk;
+      b.addr[slot] = bus;
+      b.route[slot] = s.reqRoute;
+      b.th[slot] = s.th;
+      b.ph[slot] = s.ph;
+      b.st[slot] = s.st;
+      b.prefix[slot] = s.prefix;
+      b.issued[slot] = now;
+      f.tlps += n;
+      if (s.th) f.withTph += n;
+      if (s.stale) f.stale += n;
+      if (this.dp.tracing)
+        for (let k = 0; k < n; k++) this.dp.trace("send", now, f.name, slot, k, b.pay[base + k]!);
+      this.dp.send(slot);
+      tlps += n;
+      left -= chunk;
+      mrOff += chunk;
+    }
+    return tlps;
+  }
+
+  /** A READ request has been received by the NIC. */
+  private onRequest(i: number): void {
+    const f = this.flows[i]!;
+    const s = this.senders[i]!;
+    const now = this.sim.now;
+    const size = f.sampler.sample(f.rng);
+    const slots = Math.max(1, Math.floor((f.snap?.regionLength ?? 0) / f.slotBytes));
+    const seq = f.open(now - this.ps(this.n.rxLatencyNs), size, slots);
+    s.created++;
+    if (f.spec.rateGbps !== undefined) s.nextArrival += this.gap(f, size);
+    f.sent += size;
+    f.waiting += size;
+    if (this.dp.tracing)
+      this.dp.tracer.add({
+        t: now,
+        ev: "rx",
+        where: "request",
+        kind: "MRd",
+        flow: f.name,
+        msg: seq,
+        tlp: -1,
+        bytes: size,
+      });
+    this.scheduleNext(f, now - this.ps(this.n.rxLatencyNs));
+    this.issue();
+  }
+
+  /**
+   * Issue MRd batches, round robin over READ flows, while request tags are free and the network
+   * port is not more than bufferBytes behind (responses wait for the port, so reading further ahead
+   * would only fill the NIC's buffer).
+   */
+  private issue(): void {
+    const now = this.sim.now;
+    const ahead = (this.netTx.nextFree - now) / this.netTx.psPerByte;
+    if (ahead > this.n.bufferBytes) {
+      const t = Math.ceil(this.netTx.nextFree - this.n.bufferBytes * this.netTx.psPerByte);
+      if (this.issueWake < now || this.issueWake > t) {
+        this.issueWake = t;
+        this.sim.at(t, this.hIssue, 0, 0);
+      }
+      return;
+    }
+    const nf = this.readFlows.length;
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (let k = 0; k < nf; k++) {
+        const i = this.readFlows[(this.rr + k) % nf]!;
+        const r = this.issueOne(this.flows[i]!, this.senders[i]!);
+        if (r < 0) return; // out of tags
+        if (r > 0) {
+          this.rr = (this.rr + k + 1) % nf;
+          progress = true;
+          break;
+        }
+      }
+    }
+  }
+
+  /** Issue the next MTU of one flow's oldest pending read: 1 issued, 0 nothing to do, -1 no tags. */
+  private issueOne(f: FlowState, s: Sender): number {
+    while (s.issueSeq < f.tail && f.mRemain[f.at(s.issueSeq)] === -1) s.issueSeq++;
+    if (s.issueSeq >= f.tail) return 0;
+    const seq = s.issueSeq;
+    const size = f.mSize[f.at(seq)]!;
+    const snap = f.snap!;
+    const now = this.sim.now;
+    if (snap.fault !== "") {
+      const rest = size - s.issueOff;
+      f.waiting -= rest;
+      this.nextRead(s);
+      this.lose(f, seq, rest, FAULT);
+      return 1;
+    }
+    const mrOff = snap.regionOffset + f.mOff[f.at(seq)]! + s.issueOff;
+    const chunk = Math.min(this.n.mtu, size - s.issueOff, segmentLeft(snap, mrOff));
+    const bus = busOf(snap, mrOff);
+    const mrrs = this.p.link.mrrs;
+    const n = Math.floor((bus + chunk - 1) / mrrs) - Math.floor(bus / mrrs) + 1;
+    if (this.outstanding + n > this.n.maxOutstandingReads) return -1;
+    this.outstanding += n;
+    if (this.outstanding > this.peakOutstanding) this.peakOutstanding = this.outstanding;
+    f.waiting -= chunk;
+    const off = s.issueOff;
+    s.issueOff += chunk;
+    if (s.issueOff >= size) this.nextRead(s);
+    this.emit(f, seq, off, chunk, size, KIND_MRD, now);
+    return 1;
+  }
+
+  private nextRead(s: Sender): void {
+    s.issueSeq++;
+    s.issueOff = 0;
+  }
+
+  private growPackets(): void {
+    const cap = this.pf.length * 2;
+    const m = this.pf.length - 1;
+    const re = <T extends Int32Array | Float64Array>(a: T, next: T): T => {
+      for (let q = this.pHead; q < this.pTail; q++) next[q & (cap - 1)] = a[q & m]!;
+      return next;
+    };
+    this.pf = re(this.pf, new Int32Array(cap));
+    this.pSeq = re(this.pSeq, new Float64Array(cap));
+    this.pOff = re(this.pOff, new Float64Array(cap));
+    this.pBytes = re(this.pBytes, new Float64Array(cap));
+  }
+}

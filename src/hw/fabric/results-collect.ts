@@ -1,0 +1,127 @@
+/** Assembling FabricResults from a fabric's devices, flows, ports and links. */
+import type { Fabric } from "./fabric.js";
+import type { FlowState } from "./flow-state.js";
+import type { Port } from "./port.js";
+import {
+  type FabricResults,
+  type FlowResult,
+  type InvariantResult,
+  type PortResult,
+  summarize,
+} from "./results.js";
+
+export function collectResults(fab: Fabric, invariants: Record<string, InvariantResult>): FabricResults {
+  const now = fab.sim.now;
+  const inFlight = batchBytesByFlow(fab);
+  const flows: Record<string, FlowResult> = {};
+  let withTph = 0;
+  let stale = 0;
+  let misdirected = 0;
+  let unsteered = 0;
+  let lost = 0;
+  for (const f of fab.flows) {
+    const r = flowResult(fab, f, (inFlight[f.index] ?? 0) + f.waiting);
+    flows[f.name] = r;
+    withTph += f.withTph;
+    stale += f.stale;
+    misdirected += f.misdirected;
+    unsteered += f.unsteered;
+    lost += f.lost;
+  }
+  const k = fab.dp.tlps;
+  const links: Record<string, FabricResults["links"][string]> = {};
+  for (const l of fab.graph.links) {
+    const c = l.model.config;
+    links[l.name] = {
+      gen: c.gen,
+      width: c.width,
+      tlpGbps: round(l.model.tlpGbps),
+      up: port(l.up, now),
+      down: port(l.down, now),
+    };
+  }
+  const linkPorts = new Set(fab.graph.links.flatMap((l) => [l.up, l.down]));
+  const ports: Record<string, PortResult> = {};
+  for (const p of [...fab.dp.routes.ports, ...fab.internalPorts()])
+    if (!linkPorts.has(p)) ports[p.name] = port(p, now);
+  const a = fab.accelerator;
+  let stalls = 0;
+  let stallPs = 0;
+  for (const t of fab.dp.routes.trackers) {
+    stalls += t?.stalls ?? 0;
+    stallPs += t?.stallPs ?? 0;
+  }
+  return {
+    simulatedNs: now / 1000,
+    seed: fab.seed,
+    tlps: { total: k[0]! + k[1]! + k[2]!, withTph, stale, mwr: k[0]!, mrd: k[1]!, cpld: k[2]! },
+    bytesMisdirected: misdirected,
+    bytesUnsteered: unsteered,
+    bytesLost: lost,
+    flows,
+    links,
+    ports,
+    accelerator: a
+      ? {
+          partitions: a.cache.partitionWays.map((_, p) => a.cache.stats(p)),
+          hbmReadBytes: a.hbmReadBytes,
+          hbmWriteBytes: a.hbmWriteBytes,
+          unsupportedRequestBytes: a.urBytes,
+        }
+      : null,
+    host: { ...fab.host.stats(), llc: fab.host.llc.partitionWays.map((_, p) => fab.host.llc.stats(p)) },
+    nic: { peakOutstandingReads: fab.nic?.peakOutstanding ?? 0, outstandingReads: fab.nic?.outstanding ?? 0 },
+    credits: { stalls, stallNs: stallPs / 1000 },
+    invariants,
+  };
+}
+
+function flowResult(fab: Fabric, f: FlowState, inFlight: number): FlowResult {
+  const s = f.snap;
+  const dest = s?.fault !== "" ? "none" : s.dest === fab.graph.accel ? "accelerator" : "host";
+  return {
+    op: f.spec.op,
+    dest,
+    fault: s?.fault ?? "",
+    messages: f.messagesDone,
+    failedMessages: f.messagesFailed,
+    goodputGbps: round(f.goodputGbps()),
+    latencyNs: summarize(f.latency),
+    readRoundTripNs: summarize(f.readRtt),
+    consumeNs: summarize(f.consume),
+    bytes: {
+      sent: f.sent,
+      landed: f.landed,
+      lost: f.lost,
+      inFlight,
+      misdirected: f.misdirected,
+      unsteered: f.unsteered,
+    },
+    tlps: { total: f.tlps, withTph: f.withTph, stale: f.stale },
+    faults: f.faults,
+    drops: f.drops,
+    conserved: f.sent === f.landed + f.lost + inFlight,
+  };
+}
+
+/** Bytes of live batches, by flow (MWr, MRd and CplD batches each stand for their data bytes). */
+function batchBytesByFlow(fab: Fabric): number[] {
+  const b = fab.dp.batches;
+  const out: number[] = [];
+  for (let s = 0; s < b.capacity; s++) {
+    if (!b.isLive(s)) continue;
+    const f = b.flow[s]!;
+    out[f] = (out[f] ?? 0) + b.bytes[s]!;
+  }
+  return out;
+}
+
+function port(p: Port, now: number): PortResult {
+  const m = p.measured();
+  return { utilization: round(p.utilization(now)), jobs: m.jobs, bytes: m.bytes };
+}
+
+/** Six significant decimals: stable JSON without float noise. */
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,109 @@
+/**
+ * The results of a fabric run as a plain JSON-able object (numbers, strings, booleans, null; no
+ * wall-clock values), so the same seed gives a deep-equal object. Times are in ns, rates in Gb/s,
+ * sizes in bytes.
+ */
+import type { Histogram } from "../../sim/histogram.js";
+import type { PartitionStats } from "./cache.js";
+import type { FlowOp } from "./flow-spec.js";
+import type { HostStats } from "./host.js";
+
+/** Distribution summary in ns; null fields when nothing was recorded. */
+export interface LatencySummary {
+  readonly count: number;
+  readonly p50: number | null;
+  readonly p99: number | null;
+  readonly max: number | null;
+  readonly mean: number | null;
+}
+
+export interface FlowResult {
+  readonly op: FlowOp;
+  /** "accelerator", "host", or "none" when the last snapshot faulted. */
+  readonly dest: string;
+  /** Why accesses fault now ("" when they work). */
+  readonly fault: string;
+  readonly messages: number;
+  readonly failedMessages: number;
+  readonly goodputGbps: number;
+  readonly latencyNs: LatencySummary;
+  /** READ: MRd batch issued to its last completion in (the PCIe read round trip). */
+  readonly readRoundTripNs: LatencySummary;
+  /** Landing to fully read by a consumer. */
+  readonly consumeNs: LatencySummary;
+  readonly bytes: {
+    readonly sent: number;
+    readonly landed: number;
+    readonly lost: number;
+    readonly inFlight: number;
+    readonly misdirected: number;
+    readonly unsteered: number;
+  };
+  readonly tlps: { readonly total: number; readonly withTph: number; readonly stale: number };
+  readonly faults: number;
+  readonly drops: number;
+  /** sent == landed + lost + inFlight. */
+  readonly conserved: boolean;
+}
+
+export interface PortResult {
+  readonly utilization: number;
+  readonly jobs: number;
+  readonly bytes: number;
+}
+
+export interface LinkResult {
+  readonly gen: number;
+  readonly width: number;
+  readonly tlpGbps: number;
+  readonly up: PortResult;
+  readonly down: PortResult;
+}
+
+export interface InvariantResult {
+  readonly ok: boolean;
+  readonly violations: number;
+}
+
+export interface FabricResults {
+  readonly simulatedNs: number;
+  readonly seed: number;
+  readonly tlps: {
+    readonly total: number;
+    readonly withTph: number;
+    readonly stale: number;
+    readonly mwr: number;
+    readonly mrd: number;
+    readonly cpld: number;
+  };
+  readonly bytesMisdirected: number;
+  readonly bytesUnsteered: number;
+  readonly bytesLost: number;
+  readonly flows: Readonly<Record<string, FlowResult>>;
+  readonly links: Readonly<Record<string, LinkResult>>;
+  /** Internal ports: network, device ingress, HBM, host memory, root complex P2P. */
+  readonly ports: Readonly<Record<string, PortResult>>;
+  readonly accelerator: {
+    readonly partitions: readonly PartitionStats[];
+    readonly hbmReadBytes: number;
+    readonly hbmWriteBytes: number;
+    readonly unsupportedRequestBytes: number;
+  } | null;
+  readonly host: HostStats & { readonly llc: readonly PartitionStats[] };
+  readonly nic: { readonly peakOutstandingReads: number; readonly outstandingReads: number };
+  readonly credits: { readonly stalls: number; readonly stallNs: number };
+  readonly invariants: Readonly<Record<string, InvariantResult>>;
+}
+
+/** A histogram of picoseconds summarised in ns (3 decimals). */
+export function summarize(h: Histogram): LatencySummary {
+  if (h.count === 0) return { count: 0, p50: null, p99: null, max: null, mean: null };
+  const ns = (ps: number) => Math.round(ps) / 1000;
+  return {
+    count: h.count,
+    p50: ns(h.quantile(0.5)),
+    p99: ns(h.quantile(0.99)),
+    max: ns(h.max),
+    mean: Math.round(h.mean) / 1000,
+  };
+}

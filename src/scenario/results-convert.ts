@@ -1,0 +1,98 @@
+/**
+ * The data path's results plus the kernel model's invariants, as a run reports them per revision
+ * (result.ts): flows, links by role, completers by partition, consumers, TLP and byte counts.
+ */
+import type { FabricResults } from "../hw/fabric/results.js";
+import type { InvariantReport } from "../kernel/invariants.js";
+import type {
+  CompleterResult,
+  ConsumerResult,
+  FlowResult,
+  InvariantResult,
+  LinkResult,
+  RevisionResult,
+} from "./result.js";
+import type { SystemAddresses } from "./system.js";
+
+/** Link names by role: the link of the NIC, of the accelerator, of the switch's upstream port. */
+function linkRole(a: SystemAddresses, bdf: string): string {
+  if (bdf === a.nic) return "nic";
+  if (bdf === a.accelerator) return "accelerator";
+  if (bdf === a.switchPorts[0]) return "switch-uplink";
+  return bdf;
+}
+
+function completers(fr: FabricResults): Record<string, CompleterResult> {
+  const out: Record<string, CompleterResult> = {};
+  if (fr.accelerator) {
+    const partitions = Object.fromEntries(
+      fr.accelerator.partitions.map((p, i) => [`p${i}`, { hits: p.hits, misses: p.misses + p.remoteHits }]),
+    );
+    out.accelerator = { partitions, hbmBytes: fr.accelerator.hbmReadBytes + fr.accelerator.hbmWriteBytes };
+  }
+  const h = fr.host;
+  if (h.llcHits + h.llcMisses + h.injectedLines + h.dramReadBytes + h.dramWriteBytes > 0) {
+    out.host = {
+      partitions: {
+        // Lines injected into a CPU's L2 by TPH: read there by the consumer, or not.
+        "l2-injected": { hits: h.injectionHits, misses: h.injectedLines - h.injectionHits },
+        // Device reads (MRd) looked up in the LLC (DDIO ways included).
+        "llc-reads": { hits: h.llcHits, misses: h.llcMisses },
+      },
+      hbmBytes: h.dramReadBytes + h.dramWriteBytes,
+    };
+  }
+  return out;
+}
+
+/** Kernel invariants (checked after each timeline event and at the end) and the simulator's. */
+function invariants(kernel: readonly { at: string; report: InvariantReport }[], fr: FabricResults) {
+  const out: Record<string, InvariantResult> = {};
+  for (const { at, report } of kernel) {
+    for (const [name, r] of Object.entries(report)) {
+      const key = `kernel.${name}`;
+      const prev = out[key]?.violations ?? [];
+      const seen = new Set(prev);
+      const add = r.violations.map((v) => `${at}: ${v}`).filter((v) => !seen.has(v));
+      const violations = [...prev, ...add].slice(0, 10);
+      out[key] = { ok: (out[key]?.ok ?? true) && r.ok, violations };
+    }
+  }
+  for (const [name, r] of Object.entries(fr.invariants)) {
+    out[`fabric.${name}`] = { ok: r.ok, violations: r.ok ? [] : [`${r.violations} check(s) failed`] };
+  }
+  return out;
+}
+
+export function toRevisionResult(
+  fr: FabricResults,
+  a: SystemAddresses,
+  kernel: readonly { at: string; report: InvariantReport }[],
+): RevisionResult {
+  const flows: Record<string, FlowResult> = {};
+  const consumers: Record<string, ConsumerResult> = {};
+  for (const [name, f] of Object.entries(fr.flows)) {
+    const l = f.latencyNs;
+    flows[name] = {
+      goodputGbps: f.goodputGbps,
+      messages: f.messages,
+      latencyNs: { p50: l.p50, p99: l.p99, max: l.max },
+    };
+    if (f.consumeNs.count > 0)
+      consumers[name] = { timeToConsumeNs: { p50: f.consumeNs.p50, p99: f.consumeNs.p99 } };
+  }
+  const links: Record<string, LinkResult> = {};
+  for (const [bdf, l] of Object.entries(fr.links)) {
+    links[linkRole(a, bdf)] = { utilization: Math.max(l.up.utilization, l.down.utilization) };
+  }
+  return {
+    flows,
+    links,
+    completers: completers(fr),
+    consumers,
+    tlps: { total: fr.tlps.total, withTph: fr.tlps.withTph, stale: fr.tlps.stale },
+    bytesMisdirected: fr.bytesMisdirected,
+    bytesLost: fr.bytesLost,
+    invariants: invariants(kernel, fr),
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Running a scenario: for each revision, boot the kernel model on the scenario's machine, set TPH
+ * up through it (setup.ts), build the TLP-level fabric on the same hardware objects, schedule the
+ * timeline as kernel calls at their simulated times, run, and collect the results with the kernel
+ * model's invariants. Same scenario and seed, same results, byte for byte.
+ *
+ * Page faults: the NIC touches a zapped dma-buf MR on its next access; the model runs that fault
+ * (mlx5_ib_page_fault) right after every timeline event for each zapped MR a flow uses. While the
+ * buffer is revoked the fault fails and the flow's bytes are lost; after the un-revoke it re-maps
+ * (and in `proposed` re-queries the exporter's tag).
+ */
+import { buildFabric, type Fabric } from "../hw/fabric/fabric.js";
+import type { FlowSpec } from "../hw/fabric/flow-spec.js";
+import { mlx5IbPageFault } from "../kernel/infiniband/hw/mlx5/odp.js";
+import { checkInvariants, type InvariantReport } from "../kernel/invariants.js";
+import type { RevisionName } from "../kernel/revision.js";
+import { flowSpec, initialStTable, mergeEntries, publishedTag, steeringEntries } from "./fabric-adapter.js";
+import { fabricParamsOf } from "./fabric-params.js";
+import type { RevisionResult, RunOutcome } from "./result.js";
+import { toRevisionResult } from "./results-convert.js";
+import type { Scenario, TimelineEvent } from "./scenario-schema.js";
+import { type Session, type Step, setupSession } from "./setup.js";
+import { bootSystem, firmwareDesc } from "./system.js";
+import { runTimelineEvent } from "./timeline.js";
+import { formatTimePs } from "./units.js";
+
+export interface RunOptions {
+  /** Revisions to run, in order (default: the scenario's). */
+  readonly revisions?: readonly RevisionName[];
+  /** Seed of every random draw (default: the scenario's). */
+  readonly seed?: number;
+}
+
+/** The NIC faults on each zapped dma-buf MR a flow uses; the driver re-maps it if it can. */
+function pageFaults(s: Scenario, ses: Session, now: number): void {
+  const { k, nicHw, ib } = ses.sys;
+  const used = new Set(s.flows.map((f) => f.mr));
+  for (const m of ses.mrs.values()) {
+    const desc = s.mrs.find((x) => x.name === m.name);
+    if (!used.has(m.name) || desc?.buffer === undefined || !m.mr) continue;
+    const mkey = nicHw.mkeyByKey(m.key);
+    if (!mkey || mkey.xltValid) continue;
+    ses.steps.push({
+      at: now,
+      who: "nic",
+      call: `page fault on MR ${m.name}`,
+      ret: mlx5IbPageFault(k, ib, m.key),
+    });
+  }
+}
+
+/**
+ * After a re-registration the MR has a new key; the application hands it to its peers, so the
+ * flows on that MR now use it. The fabric reads `spec.mkey` at each refresh.
+ */
+function repoint(fabric: Fabric, s: Scenario, ses: Session, mr: string): void {
+  for (const f of fabric.flows) {
+    const desc = s.flows.find((x) => x.name === f.name);
+    if (desc?.mr !== mr) continue;
+    (f as { spec: FlowSpec }).spec = { ...f.spec, mkey: flowSpec(s, ses, desc).mkey };
+  }
+}
+
+interface Sweep {
+  readonly at: string;
+  readonly report: InvariantReport;
+}
+
+function scheduleTimeline(fabric: Fabric, s: Scenario, ses: Session, sweeps: Sweep[]): void {
+  let table = initialStTable(s);
+  const events = s.timeline.map((e, i) => [e, i] as const).sort((a, b) => a[0].at - b[0].at || a[1] - b[1]);
+  for (const [e] of events) {
+    fabric.at(e.at / 1000, (fab) => {
+      if (e.action === "set-tph" && e.partition !== undefined && fab.accelerator) {
+        // The owner programs its device for the new tag before publishing it.
+        table = mergeEntries(table, steeringEntries(e));
+        fab.accelerator.setStTable(table, "timeline");
+      }
+      runTimelineEvent(s, ses, e as TimelineEvent, e.at);
+      if (e.action === "reregister") repoint(fab, s, ses, e.mr);
+      pageFaults(s, ses, e.at);
+      sweeps.push({
+        at: `@${formatTimePs(e.at)}`,
+        report: checkInvariants(ses.sys.k, { ibdevs: [ses.sys.ib] }),
+      });
+    });
+  }
+}
+
+/** One revision: boot, set up, simulate with the timeline, collect. */
+export function runRevision(
+  s: Scenario,
+  revision: RevisionName,
+  seed: number,
+): { result: RevisionResult; steps: readonly Step[] } {
+  const sys = bootSystem(s, revision);
+  const ses = setupSession(s, sys);
+  const fabric = buildFabric({
+    topology: sys.k.topology,
+    nic: sys.nicHw,
+    accelerator: { fn: sys.acc.pdev.fn, bar: 0, stTable: initialStTable(s) },
+    host: { firmware: firmwareDesc(s) },
+    params: fabricParamsOf(s),
+    flows: s.flows.map((f) => flowSpec(s, ses, f)),
+    seed,
+    publishedTag: (ns, flow) => publishedTag(s, ses, ns, flow),
+  });
+  const sweeps: Sweep[] = [];
+  scheduleTimeline(fabric, s, ses, sweeps);
+  const fr = fabric.run(s.duration / 1000);
+  sweeps.push({ at: "end", report: checkInvariants(sys.k, { ibdevs: [sys.ib] }) });
+  return { result: toRevisionResult(fr, sys.addresses, sweeps), steps: ses.steps };
+}
+
+/** Run `s` on each revision. */
+export function runScenario(s: Scenario, o: RunOptions = {}): RunOutcome {
+  const revisions = o.revisions ?? s.revisions;
+  const seed = o.seed ?? s.seed;
+  const results: Partial<Record<RevisionName, RevisionResult>> = {};
+  const steps: Partial<Record<RevisionName, readonly Step[]>> = {};
+  for (const r of revisions) {
+    const out = runRevision(s, r, seed);
+    results[r] = out.result;
+    steps[r] = out.steps;
+  }
+  return {
+    report: { scenario: s.name, seed, results },
+    description: s.description,
+    durationPs: s.duration,
+    steps,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * YAML text -> plain values, remembering where each value and key came from, so every problem the
+ * schema finds is reported as `FILE:LINE:COL: path: message`. Parse errors carry line:col too.
+ * The YAML 1.2 core schema applies (`0x21` is 33, `yes` is a string, `150ns` is a string).
+ */
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from "yaml";
+import type { Issue } from "../base/errors.js";
+import { formatPath, type Path, type Reporter } from "./schema.js";
+
+export interface Position {
+  readonly line: number;
+  readonly col: number;
+}
+
+/** A parsed file: the plain value and the positions of its values and keys. */
+export interface YamlSource {
+  readonly file: string;
+  readonly value: unknown;
+  /** Where the value (or key) at `path` is; the nearest enclosing value when it is absent. */
+  locate(path: Path, at?: "key" | "value"): Position;
+}
+
+/** Alias expansion can multiply a small file; cap the number of values built. */
+const MAX_NODES = 200_000;
+const MAX_DEPTH = 64;
+
+class Walker {
+  readonly values = new Map<string, Position>();
+  readonly keys = new Map<string, Position>();
+  readonly issues: Issue[] = [];
+  private nodes = 0;
+  constructor(
+    private readonly doc: Document,
+    private readonly lc: LineCounter,
+    private readonly file: string,
+  ) {}
+
+  pos(node: { range?: readonly number[] | null } | null | undefined): Position {
+    const at = node?.range?.[0] ?? 0;
+    const p = this.lc.linePos(at);
+    return { line: p.line, col: p.col };
+  }
+  private problem(node: Node | null | undefined, path: Path, code: string, message: string): void {
+    const p = this.pos(node);
+    const where = formatPath(path);
+    this.issues.push({ code, path: `${this.file}:${p.line}:${p.col}${where ? `: ${where}` : ""}`, message });
+  }
+
+  walk(node: Node | null | undefined, path: Path, depth: number): unknown {
+    if (++this.nodes > MAX_NODES || depth > MAX_DEPTH) {
+      if (this.nodes === MAX_NODES + 1 || depth === MAX_DEPTH + 1)
+        this.problem(node, path, "too-large", "document too large or too deeply nested (after aliases)");
+      return null;
+    }
+    if (node && !isAlias(node)) this.values.set(formatPath(path), this.pos(node));
+    if (node === null || node === undefined) return null;
+    if (isAlias(node)) {
+      const target = node.resolve(this.doc);
+      this.values.set(formatPath(path), this.pos(node));
+      return target ? this.walk(target as Node, path, depth + 1) : null;
+    }
+    if (isScalar(node)) return node.value;
+    if (isSeq(node)) return node.items.map((it, i) => this.walk(it as Node, [...path, i], depth + 1));
+    if (isMap(node)) return this.walkMap(node.items, path, depth);
+    return null;
+  }
+
+  private walkMap(items: readonly unknown[], path: Path, depth: number): Record<string, unknown> {
+    const out: Record<string, unknown> = Object.create(null);
+    for (const pair of items) {
+      if (!isPair(pair)) continue;
+      const k = pair.key as Node | null;
+      if (k !== null && !isScalar(k)) {
+        this.problem(k, path, "bad-key", "mapping keys must be plain words, found a list or mapping");
+        continue;
+      }
+      const key = String(k?.value ?? "");
+      this.keys.set(formatPath([...path, key]), this.pos(k ?? (pair.value as Node | null)));
+      out[key] = this.walk(pair.value as Node | null, [...path, key], depth + 1);
+    }
+    return out;
+  }
+}
+
+/** Parse `text` (named `file` in messages). Returns the value, its positions, and parse problems. */
+export function parseYaml(text: string, file: string): { source: YamlSource; issues: Issue[] } {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const w = new Walker(doc, lc, file);
+  for (const e of doc.errors) {
+    const p = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
+    const message = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    w.issues.push({ code: `yaml-${e.code.toLowerCase()}`, path: `${file}:${p.line}:${p.col}`, message });
+  }
+  const value = doc.errors.length ? null : w.walk(doc.contents as Node | null, [], 0);
+  const locate = (path: Path, at: "key" | "value" = "value"): Position => {
+    if (at === "key") {
+      const k = w.keys.get(formatPath(path));
+      if (k) return k;
+    }
+    for (let n = path.length; n >= 0; n--) {
+      const p = w.values.get(formatPath(path.slice(0, n)));
+      if (p) return p;
+    }
+    return { line: 1, col: 1 };
+  };
+  return { source: { file, value, locate }, issues: w.issues };
+}
+
+/** A Reporter collecting issues as `FILE:LINE:COL: path`, in document order. */
+export class SourceReporter implements Reporter {
+  private readonly found: { issue: Issue; line: number; col: number; n: number }[] = [];
+  constructor(private readonly source: YamlSource) {}
+  report(path: Path, code: string, message: string, at: "key" | "value" = "value"): void {
+    const p = this.source.locate(path, at);
+    const where = formatPath(path);
+    const issue = {
+      code,
+      path: `${this.source.file}:${p.line}:${p.col}${where ? `: ${where}` : ""}`,
+      message,
+    };
+    this.found.push({ issue, line: p.line, col: p.col, n: this.found.length });
+  }
+  get issues(): Issue[] {
+    return [...this.found].sort((a, b) => a.line - b.line || a.col - b.col || a.n - b.n).map((f) => f.issue);
+  }
+}

@@ -1,0 +1,138 @@
+/** Loading scenario files: every problem at once, with FILE:LINE:COL and path; nothing crashes. */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { InputError } from "../../src/base/errors.js";
+import { loadScenario, parseScenario } from "../../src/scenario/load.js";
+
+const GOOD = `name: ok
+duration: 50us
+buffers:
+  - name: hbm
+    length: 2MiB
+    tph: { st: 0x21, ph: 2 }
+mrs:
+  - { name: m, buffer: hbm }
+flows:
+  - { name: w, op: write, mr: m, size: 4KiB }
+`;
+
+function problems(text: string): string[] {
+  try {
+    parseScenario(text, "f.yaml");
+  } catch (e) {
+    if (e instanceof InputError) return e.issues.map((i) => `${i.path}: ${i.message}`);
+    throw e;
+  }
+  return [];
+}
+
+describe("parseScenario", () => {
+  it("accepts a good file and fills defaults", () => {
+    const s = parseScenario(GOOD, "f.yaml");
+    expect(s.duration).toBe(50_000_000);
+    expect(s.revisions).toEqual(["mainline", "v11", "proposed"]);
+    expect(s.topology).toBe("switch");
+    expect(s.nic.stTable).toBe("table");
+    expect(s.buffers[0]).toEqual({
+      name: "hbm",
+      offset: 0,
+      length: 2097152,
+      tph: { st: 0x21, stExt: undefined, ph: 2, partition: undefined, op: -1 },
+    });
+    expect(s.flows[0]).toMatchObject({
+      rate: undefined,
+      queueDepth: undefined,
+      start: 0,
+      size: 4096,
+      arrival: "constant",
+    });
+    expect(s.switch.latencyNs).toBe(150);
+    expect(s.host.cpus).toBe(16);
+  });
+
+  it("lists every schema problem with line:col, path, expected and found", () => {
+    const bad = GOOD.replace("duration: 50us", "duration: 50\ncolour: red")
+      .replace("length: 2MiB", "length: 2 MiBs")
+      .replace("op: write", "op: wirte");
+    expect(problems(bad)).toEqual([
+      "f.yaml:2:11: duration: expected a time such as 150ns, in 1ps..10ms, found 50: a number needs a unit (ps, ns, us, µs, ms, s)",
+      "f.yaml:3:1: colour: unknown key (allowed: name, description, seed, duration, revisions, topology, link, switch, rootComplex, host, accelerator, nic, metrics, buffers, dmah, mrs, flows, timeline)",
+      "f.yaml:6:13: buffers[0].length: expected a size such as 4KiB or 4096, in >= 4KiB, found \"2 MiBs\": unknown unit 'MiBs' (use B, KiB, MiB, GiB, KB, MB, GB)",
+      "f.yaml:11:20: flows[0].op: expected one of write, read, send, found \"wirte\" (did you mean 'write'?)",
+    ]);
+  });
+
+  it("checks references and ranges across fields", () => {
+    const bad = GOOD.replace(
+      "{ name: m, buffer: hbm }",
+      "{ name: m, buffer: hmb }\n  - { name: m, host: 4KiB }",
+    )
+      .replace("mr: m,", "mr: nope,")
+      .concat("timeline:\n  - { at: 1ms, action: reregister, mr: m }\n");
+    expect(problems(bad)).toEqual([
+      "f.yaml:8:24: mrs[0].buffer: no buffer named 'hmb' (known: hbm)",
+      "f.yaml:9:13: mrs[1].name: duplicate name 'm' in mrs",
+      "f.yaml:11:31: flows[0].mr: no MR named 'nope' (known: m)",
+      "f.yaml:13:11: timeline[0].at: after the end of the run",
+    ]);
+  });
+
+  it("checks device parameters against the link model, the fabric's tree and the partitions", () => {
+    const bad = GOOD.replace(
+      "duration: 50us",
+      "duration: 50us\nlink: { width: 3, mps: 300 }\nhost: { ddioWays: 20 }",
+    )
+      .replace("tph: { st: 0x21, ph: 2 }", "tph: { st: 0x21, ph: 2, partition: 5 }")
+      .replace("flows:", "accelerator: { stTable: [{ namespace: st8, st: 0x1234, partition: 0 }] }\nflows:");
+    expect(problems(bad)).toEqual([
+      "f.yaml:3:16: link.width: must be a link width of 1, 2, 4, 8, 12, 16, 32 lanes, found 3",
+      "f.yaml:3:24: link.mps: must be a power of two from 128 to 4096 bytes, found 300",
+      "f.yaml:3:24: link.mps: must be a power of two",
+      "f.yaml:4:19: host.ddioWays: must not exceed llcWays",
+      "f.yaml:8:40: buffers[0].tph.partition: partition 5 does not exist (accelerator.partitionWays has 3)",
+      "f.yaml:11:48: accelerator.stTable[0].st: an st8 tag is 8 bits, found 4660",
+    ]);
+  });
+
+  it("reports YAML syntax errors with line:col", () => {
+    expect(problems("name: x\nflows: [\n  {a: 1\n")[0]).toMatch(/^f\.yaml:\d+:\d+: /);
+    expect(problems("a: 1\na: 2\n")).toEqual(["f.yaml:2:1: Map keys must be unique"]);
+    expect(problems("")).toEqual([
+      "f.yaml:1:1: expected a mapping (keys: name, description, seed, duration, revisions, topology, link, switch, rootComplex, host, accelerator, nic, metrics, buffers, dmah, mrs, flows, timeline), found nothing (an empty value)",
+    ]);
+  });
+
+  it("names an unreadable file", () => {
+    const fail = () =>
+      loadScenario("/nonexistent.yaml", () => {
+        throw Object.assign(new Error("x"), { code: "ENOENT" });
+      });
+    expect(fail).toThrow("/nonexistent.yaml: cannot read: ENOENT");
+  });
+
+  it("never crashes on random or mutated YAML: a Scenario or an InputError", () => {
+    const lines = GOOD.split("\n");
+    const mutated = fc
+      .tuple(fc.nat(lines.length - 1), fc.string({ maxLength: 12 }), fc.nat(40))
+      .map(([i, junk, at]) =>
+        lines.map((l, j) => (j === i ? l.slice(0, at) + junk + l.slice(at) : l)).join("\n"),
+      );
+    const arb = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      mutated,
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+    );
+    fc.assert(
+      fc.property(arb, (text) => {
+        try {
+          parseScenario(text, "f.yaml");
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          expect(e.issues.length).toBeGreaterThan(0);
+          for (const i of e.issues) expect(i.path).toMatch(/^f\.yaml:\d+:\d+/);
+        }
+      }),
+      { numRuns: 400, seed: 42 },
+    );
+  });
+});
