@@ -87,3 +87,4 @@ export { reportJson, type RunReport, type RevisionResult, type RunOutcome } from
 export { renderOutcome } from "./scenario/table.js";
 export { parameterReference, parameterRows } from "./scenario/docs.js";
 export { DEMO_YAML, demoScenario } from "./scenario/demo.js";
+export * from "./hw/fabric/index.js";

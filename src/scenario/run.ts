@@ -10,7 +10,6 @@
  * (and in `proposed` re-queries the exporter's tag).
  */
 import { buildFabric, type Fabric } from "../hw/fabric/fabric.js";
-import type { FlowSpec } from "../hw/fabric/flow-spec.js";
 import { mlx5IbPageFault } from "../kernel/infiniband/hw/mlx5/odp.js";
 import { checkInvariants, type InvariantReport } from "../kernel/invariants.js";
 import type { RevisionName } from "../kernel/revision.js";
@@ -57,7 +56,7 @@ function repoint(fabric: Fabric, s: Scenario, ses: Session, mr: string): void {
   for (const f of fabric.flows) {
     const desc = s.flows.find((x) => x.name === f.name);
     if (desc?.mr !== mr) continue;
-    (f as { spec: FlowSpec }).spec = { ...f.spec, mkey: flowSpec(s, ses, desc).mkey };
+    fabric.setFlowKey(f.name, flowSpec(s, ses, desc).mkey);
   }
 }
 

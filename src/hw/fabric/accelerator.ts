@@ -12,6 +12,7 @@
  * it in the 8-bit table; a completer without Extended TPH support ignores the prefix's ST[15:8].
  */
 import { inputError } from "../../base/errors.js";
+import { PM } from "../../pcie/registers.js";
 import type { Simulator } from "../../sim/engine.js";
 import type { PciFunction } from "../pci-function.js";
 import { KIND_CPLD, KIND_MWR, MAX_TLPS } from "./batches.js";
@@ -55,6 +56,8 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
   private readonly part = [new Int32Array(256).fill(UNSET), new Int32Array(65536).fill(UNSET)];
   private readonly op = [new Int32Array(256), new Int32Array(65536)];
   private consumers: Consumers | undefined;
+  /** The function decodes its BAR (re-read by refresh()). */
+  private decoding = true;
   private readonly a: FabricParams["accelerator"];
   private readonly ps: (ns: number) => number = (ns) => Math.round(ns * 1000);
   private readonly cplPay = new Int32Array(MAX_TLPS);
@@ -123,6 +126,14 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
     return this.fn.spec.tphCompleter;
   }
 
+  /**
+   * Re-read the function's decode state (Memory Space Enable, power state): the kernel changes it
+   * only from timeline callbacks, after which the fabric calls this.
+   */
+  refresh(): void {
+    this.decoding = this.fn.memoryEnabled() && this.fn.powerState() !== PM.CTRL.fields.STATE.values.D3HOT;
+  }
+
   /** What a write with these hints does: sets rPart, rOp, rAlloc. `wide` = the TPH prefix is present. */
   resolve(th: boolean, st: number, wide: boolean, ph: number): void {
     const comp = this.completer();
@@ -164,7 +175,7 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
     const f = this.flows[b.flow[slot]!]!;
     const bytes = b.bytes[slot]!;
     const lastDep = b.time[slot * MAX_TLPS + b.count[slot]! - 1]!;
-    if (!this.fn.memoryEnabled()) {
+    if (!this.decoding) {
       this.unsupported(slot, f, bytes);
       return;
     }
@@ -233,7 +244,7 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
     const f = this.flows[b.flow[slot]!]!;
     const n = b.count[slot]!;
     const base = slot * MAX_TLPS;
-    const ur = !this.fn.memoryEnabled();
+    const ur = !this.decoding;
     this.resolve(b.th[slot] === 1, b.st[slot]!, b.prefix[slot] === 1, b.ph[slot]!);
     const first = this.rPart >= 0 ? this.rPart : this.a.defaultPartition;
     let addr = b.addr[slot]!;
@@ -300,6 +311,9 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
     this.cache.readRange(first, Math.floor((addr + size - 1) / line) - first + 1, part, true);
     const cache = this.cache;
     this.hbmReadBytes += cache.rMiss * line;
+    f.consumedLocal += cache.rHits;
+    f.consumedRemote += cache.rRemote;
+    f.consumedMiss += cache.rMiss;
     const ns =
       c.startNs +
       cache.rHits * c.localNsPerLine +

@@ -57,6 +57,9 @@ export class WayCache {
   private readonly valid: Int32Array;
   private readonly dirty: Uint8Array;
   private clock = 0;
+  /** Allocations and evictions of the range call in progress (added to the stats by finish()). */
+  private allocs = 0;
+  private evicts = 0;
   private readonly st: Float64Array;
 
   constructor(sets: number, partitionWays: readonly number[], lineBytes: number) {
@@ -104,6 +107,11 @@ export class WayCache {
     const set = line % this.sets;
     const s = this.slotIn(set, set * 2 * this.ways, tagOf(line, this.sets));
     return s < 0 ? -1 : set * this.ways + (s - set * 2 * this.ways);
+  }
+
+  /** Partition of the way holding `slot` (as returned by find()). */
+  partitionOf(slot: number): number {
+    return this.wayPart[slot % this.ways]!;
   }
 
   /**
@@ -243,14 +251,20 @@ export class WayCache {
   /** Meta index of the way of set `set` (meta index `base`) holding `tag`, or -1. */
   private slotIn(set: number, base: number, tag: number): number {
     const meta = this.meta;
-    for (let h = 0; h < 2; h++) {
-      let m = this.valid[2 * set + h]!;
-      while (m !== 0) {
-        const low = m & -m;
-        const i = base + 32 * h + 31 - Math.clz32(low);
-        if (meta[i] === tag) return i;
-        m ^= low;
-      }
+    let m = this.valid[2 * set]!;
+    while (m !== 0) {
+      const low = m & -m;
+      const i = base + 31 - Math.clz32(low);
+      if (meta[i] === tag) return i;
+      m ^= low;
+    }
+    if (this.ways <= 32) return -1;
+    m = this.valid[2 * set + 1]!;
+    while (m !== 0) {
+      const low = m & -m;
+      const i = base + 63 - Math.clz32(low);
+      if (meta[i] === tag) return i;
+      m ^= low;
     }
     return -1;
   }
@@ -290,9 +304,15 @@ export class WayCache {
 
   private finish(p: number, hits: number, remote: number, miss: number): void {
     const o = p * STATS;
-    this.st[o + HITS] = this.st[o + HITS]! + hits;
-    this.st[o + REMOTE] = this.st[o + REMOTE]! + remote;
-    this.st[o + MISSES] = this.st[o + MISSES]! + miss;
+    const st = this.st;
+    st[o + HITS] = st[o + HITS]! + hits;
+    st[o + REMOTE] = st[o + REMOTE]! + remote;
+    st[o + MISSES] = st[o + MISSES]! + miss;
+    st[o + ALLOCS] = st[o + ALLOCS]! + this.allocs;
+    st[o + EVICTS] = st[o + EVICTS]! + this.evicts;
+    st[o + DIRTY_EVICTS] = st[o + DIRTY_EVICTS]! + this.rDirty;
+    this.allocs = 0;
+    this.evicts = 0;
     this.rHits = hits;
     this.rRemote = remote;
     this.rMiss = miss;
@@ -316,14 +336,10 @@ export class WayCache {
         victim = i;
       }
     }
-    const o = p * STATS;
     const d = set * ways + (victim - base);
     if (meta[victim]! >= 0) {
-      this.st[o + EVICTS] = this.st[o + EVICTS]! + 1;
-      if (this.dirty[d]) {
-        this.st[o + DIRTY_EVICTS] = this.st[o + DIRTY_EVICTS]! + 1;
-        this.rDirty++;
-      }
+      this.evicts++;
+      if (this.dirty[d]) this.rDirty++;
     }
     meta[victim] = tag;
     meta[victim + ways] = this.tick();
@@ -331,7 +347,7 @@ export class WayCache {
     const v = 2 * set + (w >> 5);
     this.valid[v] = this.valid[v]! | (1 << (w & 31));
     this.dirty[d] = dirty;
-    this.st[o + ALLOCS] = this.st[o + ALLOCS]! + 1;
+    this.allocs++;
   }
 }
 

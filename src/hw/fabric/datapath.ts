@@ -36,6 +36,8 @@ export class Datapath {
   private mergeLanes: number[] = [];
   private sinkLanes: number[] = [];
   private readonly hMerge: number;
+  /** Per-TLP wire overhead: MWr 3 DW / 4 DW header, MRd 3 DW / 4 DW, CplD (src/pcie/link.ts). */
+  private readonly ovh: readonly number[];
   /** Per-TLP scratch of the batch being walked. */
   private readonly wire = new Int32Array(MAX_TLPS);
   private readonly dc = new Int32Array(MAX_TLPS);
@@ -48,9 +50,11 @@ export class Datapath {
     private readonly sim: Simulator,
     readonly routes: RouteTable,
     readonly tracer: Tracer,
-    private readonly ecrc: boolean,
+    ecrc: boolean,
     private readonly flowName: (flow: number) => string,
   ) {
+    const o = (kind: "MWr" | "MRd" | "CplD", addr: 32 | 64) => tlpOverheadBytes(kind, { addr, ecrc });
+    this.ovh = [o("MWr", 32), o("MWr", 64), o("MRd", 32), o("MRd", 64), o("CplD", 64)];
     this.hMerge = sim.register((slot) => this.walk(slot, true), "fabric.merge");
     this.hSink = sim.register((slot) => this.deliver(slot), "fabric.ingress");
   }
@@ -89,10 +93,10 @@ export class Datapath {
   overhead(slot: number): number {
     const b = this.batches;
     const kind = b.kind[slot]!;
-    const ecrc = this.ecrc;
-    if (kind === KIND_CPLD) return tlpOverheadBytes("CplD", { addr: 64, ecrc });
-    const addr = b.addr[slot]! < FOUR_GIB ? 32 : 64; // PCIe 2.2.4.1: below 4 GiB a 3 DW header
-    return tlpOverheadBytes(kind === KIND_MWR ? "MWr" : "MRd", { addr, ecrc }) + (b.prefix[slot] ? 4 : 0);
+    if (kind === KIND_CPLD) return this.ovh[4]!;
+    // PCIe Base 6.0 section 2.2.4.1: below 4 GiB a request uses the 3 DW header.
+    const wide = b.addr[slot]! < FOUR_GIB ? 0 : 1;
+    return this.ovh[(kind === KIND_MWR ? 0 : 2) + wide]! + (b.prefix[slot] ? 4 : 0);
   }
 
   private walk(slot: number, resume: boolean): void {

@@ -7,6 +7,13 @@
  * accelerator owner's ST table) is read by the devices: the NIC's view of each flow is re-read at
  * the start and after every timeline callback (see ./snapshot.ts), the accelerator's table and
  * decode state at every batch.
+ *
+ * Usage (times in ns; see test/hw/fabric for complete set-ups):
+ *   const fab = buildFabric({ topology, nic: mlx5Device, accelerator: { fn: accelFn },
+ *     publishedTag: (ns, flow) => currentDmaBufTph(ns, flow), seed: 1 });
+ *   fab.addFlow({ name: "w", op: "write", mkey: rkey, size: 65536, rateGbps: 200 });
+ *   fab.at(50_000, () => kernelRevoke());           // the NIC's view is re-read afterwards
+ *   const results = fab.run(100_000);                // plain JSON-able FabricResults
  */
 import { inputError } from "../../base/errors.js";
 import { Simulator } from "../../sim/engine.js";
@@ -129,6 +136,18 @@ export class Fabric {
     this.flows.push(new FlowState(this.flows.length, spec, this.rng.fork(), this.warmupPs));
   }
 
+  /**
+   * The MR of flow `name` was registered again under a new key (the application hands it to its
+   * peers): the flow uses `mkey` from the next refresh (automatic after a timeline callback).
+   */
+  setFlowKey(name: string, mkey: number): void {
+    const f = this.flows.find((x) => x.name === name);
+    if (!f) throw inputError(`flows.${name}`, "no such flow", "unknown-flow");
+    if (!(Number.isInteger(mkey) && mkey >= 0 && mkey <= 0xffffffff))
+      throw inputError(`flows.${name}.mkey`, "must be a 32-bit key");
+    f.rekey(mkey);
+  }
+
   /** Run `fn` at `timeNs` (a kernel action); device state is re-read right after it. */
   at(timeNs: number, fn: (fabric: Fabric) => void): void {
     this.sim.scheduleAt(toPs(timeNs, "at"), () => {
@@ -149,6 +168,7 @@ export class Fabric {
       publishedTag: this.desc.publishedTag,
     };
     for (const f of this.flows) f.snap = snapshotFlow(ctx, f);
+    this.accelerator?.refresh();
   }
 
   /** Register a simulator-side invariant, checked after each timeline callback and at results(). */

@@ -41,7 +41,8 @@ export interface FlowSnapshot {
 }
 
 export class FlowState {
-  readonly spec: FlowSpec;
+  /** The description; only the key changes after construction (rekey()). */
+  spec: FlowSpec;
   readonly sampler: SizeSampler;
   readonly slotBytes: number;
   readonly rng: Rng;
@@ -75,6 +76,10 @@ export class FlowState {
   goodBytes = 0;
   firstGood = -1;
   lastGood = 0;
+  /** Lines consumers read: from their own partition/L2, from elsewhere in the cache/LLC, from memory. */
+  consumedLocal = 0;
+  consumedRemote = 0;
+  consumedMiss = 0;
   readonly latency = new Histogram();
   readonly consume = new Histogram();
   readonly readRtt = new Histogram();
@@ -98,6 +103,11 @@ export class FlowState {
 
   get name(): string {
     return this.spec.name;
+  }
+
+  /** The flow's MR got a new key (a re-registration): later snapshots use it. */
+  rekey(mkey: number): void {
+    this.spec = { ...this.spec, mkey };
   }
 
   /** Messages started and not yet finished. */

@@ -220,6 +220,9 @@ export class HostModel implements BatchReceiver, ConsumeCost {
     const dram = Math.max(0, n - own - inLlc);
     this.injectionHits += own;
     this.dramRead += dram * line;
+    f.consumedLocal += own;
+    f.consumedRemote += n - own - dram;
+    f.consumedMiss += dram;
     const ns = c.startNs + own * c.l2NsPerLine + (n - own - dram) * c.llcNsPerLine + dram * c.dramNsPerLine;
     return Math.round((ns + (dram > 0 ? c.dramLatencyNs : 0)) * 1000);
   }

@@ -44,13 +44,7 @@ export function collectResults(fab: Fabric, invariants: Record<string, Invariant
   const ports: Record<string, PortResult> = {};
   for (const p of [...fab.dp.routes.ports, ...fab.internalPorts()])
     if (!linkPorts.has(p)) ports[p.name] = port(p, now);
-  const a = fab.accelerator;
-  let stalls = 0;
-  let stallPs = 0;
-  for (const t of fab.dp.routes.trackers) {
-    stalls += t?.stalls ?? 0;
-    stallPs += t?.stallPs ?? 0;
-  }
+  const stalls = creditStalls(fab);
   return {
     simulatedNs: now / 1000,
     seed: fab.seed,
@@ -61,19 +55,33 @@ export function collectResults(fab: Fabric, invariants: Record<string, Invariant
     flows,
     links,
     ports,
-    accelerator: a
-      ? {
-          partitions: a.cache.partitionWays.map((_, p) => a.cache.stats(p)),
-          hbmReadBytes: a.hbmReadBytes,
-          hbmWriteBytes: a.hbmWriteBytes,
-          unsupportedRequestBytes: a.urBytes,
-        }
-      : null,
+    accelerator: acceleratorResult(fab),
     host: { ...fab.host.stats(), llc: fab.host.llc.partitionWays.map((_, p) => fab.host.llc.stats(p)) },
     nic: { peakOutstandingReads: fab.nic?.peakOutstanding ?? 0, outstandingReads: fab.nic?.outstanding ?? 0 },
-    credits: { stalls, stallNs: stallPs / 1000 },
+    credits: stalls,
     invariants,
   };
+}
+
+function acceleratorResult(fab: Fabric): FabricResults["accelerator"] {
+  const a = fab.accelerator;
+  if (!a) return null;
+  return {
+    partitions: a.cache.partitionWays.map((_, p) => a.cache.stats(p)),
+    hbmReadBytes: a.hbmReadBytes,
+    hbmWriteBytes: a.hbmWriteBytes,
+    unsupportedRequestBytes: a.urBytes,
+  };
+}
+
+function creditStalls(fab: Fabric): FabricResults["credits"] {
+  let stalls = 0;
+  let stallPs = 0;
+  for (const t of fab.dp.routes.trackers) {
+    stalls += t?.stalls ?? 0;
+    stallPs += t?.stallPs ?? 0;
+  }
+  return { stalls, stallNs: stallPs / 1000 };
 }
 
 function flowResult(fab: Fabric, f: FlowState, inFlight: number): FlowResult {
@@ -89,6 +97,7 @@ function flowResult(fab: Fabric, f: FlowState, inFlight: number): FlowResult {
     latencyNs: summarize(f.latency),
     readRoundTripNs: summarize(f.readRtt),
     consumeNs: summarize(f.consume),
+    consumedLines: { local: f.consumedLocal, remote: f.consumedRemote, miss: f.consumedMiss },
     bytes: {
       sent: f.sent,
       landed: f.landed,

@@ -31,6 +31,11 @@ export interface FlowResult {
   readonly readRoundTripNs: LatencySummary;
   /** Landing to fully read by a consumer. */
   readonly consumeNs: LatencySummary;
+  /**
+   * Lines consumers read from their own partition (host: their L2, where TPH injects), from
+   * elsewhere in the cache (host: the LLC), and from memory (HBM or DRAM).
+   */
+  readonly consumedLines: { readonly local: number; readonly remote: number; readonly miss: number };
   readonly bytes: {
     readonly sent: number;
     readonly landed: number;

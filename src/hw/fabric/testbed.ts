@@ -61,6 +61,20 @@ export function acceleratorFunctionDesc(
 }
 
 export function buildTestbed(o: TestbedOptions): Testbed {
+  const topology = buildTopology({ devices: shapeDevices(o) });
+  const nicFn = topology.get(o.shape === "switch" ? "03:00.0" : "01:00.0")!;
+  const accelBdf = o.shape === "switch" ? "04:00.0" : o.shape === "root-ports" ? "02:00.0" : undefined;
+  return {
+    topology,
+    nic: new Mlx5Device(nicFn),
+    accelerator: accelBdf ? topology.get(accelBdf) : undefined,
+    accelBar: ACCEL_BAR,
+    hostMemory: HOST_MEMORY,
+  };
+}
+
+/** The functions of each shape, parents first (bus numbers as a BIOS would assign them). */
+function shapeDevices(o: TestbedOptions): TopologyNodeDesc[] {
   const link = { speed: o.gen ?? 5, width: o.width ?? 16 };
   const rpComp = o.rootPortCompleter ?? 3;
   const port = (
@@ -76,7 +90,7 @@ export function buildTestbed(o: TestbedOptions): Testbed {
     tphCompleter: type === "root-port" ? rpComp : 0,
     ...(parent ? { parent } : {}),
   });
-  const nicDesc = (bdf: string, parent: string): TopologyNodeDesc => {
+  const nic = (bdf: string, parent: string): TopologyNodeDesc => {
     const d = mlx5FunctionDesc({
       bdf,
       tph: { modes: ["ns", "ds"], location: "cap", tableSize: 64, ext: o.nicExtTph ?? false },
@@ -93,34 +107,25 @@ export function buildTestbed(o: TestbedOptions): Testbed {
     link,
     parent,
   });
-  const devices: TopologyNodeDesc[] =
-    o.shape === "switch"
-      ? [
-          port("00:01.0", "root-port"),
-          port("01:00.0", "upstream-port", "00:01.0"),
-          port("02:00.0", "downstream-port", "01:00.0"),
-          port("02:01.0", "downstream-port", "01:00.0"),
-          nicDesc("03:00.0", "02:00.0"),
-          accel("04:00.0", "02:01.0"),
-        ]
-      : o.shape === "root-ports"
-        ? [
-            port("00:01.0", "root-port"),
-            port("00:02.0", "root-port"),
-            nicDesc("01:00.0", "00:01.0"),
-            accel("02:00.0", "00:02.0"),
-          ]
-        : [port("00:01.0", "root-port"), nicDesc("01:00.0", "00:01.0")];
-  const topology = buildTopology({ devices });
-  const nicFn = topology.get(o.shape === "switch" ? "03:00.0" : "01:00.0")!;
-  const accelBdf = o.shape === "switch" ? "04:00.0" : o.shape === "root-ports" ? "02:00.0" : undefined;
-  return {
-    topology,
-    nic: new Mlx5Device(nicFn),
-    accelerator: accelBdf ? topology.get(accelBdf) : undefined,
-    accelBar: ACCEL_BAR,
-    hostMemory: HOST_MEMORY,
-  };
+  if (o.shape === "switch") {
+    return [
+      port("00:01.0", "root-port"),
+      port("01:00.0", "upstream-port", "00:01.0"),
+      port("02:00.0", "downstream-port", "01:00.0"),
+      port("02:01.0", "downstream-port", "01:00.0"),
+      nic("03:00.0", "02:00.0"),
+      accel("04:00.0", "02:01.0"),
+    ];
+  }
+  if (o.shape === "root-ports") {
+    return [
+      port("00:01.0", "root-port"),
+      port("00:02.0", "root-port"),
+      nic("01:00.0", "00:01.0"),
+      accel("02:00.0", "00:02.0"),
+    ];
+  }
+  return [port("00:01.0", "root-port"), nic("01:00.0", "00:01.0")];
 }
 
 /** Program the NIC's TPH Requester: Device Specific mode, TPH only or Extended, ST table entries. */

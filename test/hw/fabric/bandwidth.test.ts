@@ -23,9 +23,22 @@ describe("fabric goodput vs the analytic link model", () => {
             const { fabric } = rig({
               gen: l.gen,
               width: l.width,
-              params: { link: { mps }, nic: { lineRateGbps: 100_000, maxOutstandingReads: 4096 }, metrics: { warmupNs: 5000 } },
+              params: {
+                link: { mps },
+                nic: { lineRateGbps: 100_000, maxOutstandingReads: 4096 },
+                metrics: { warmupNs: 5000 },
+              },
               // Keep the bytes in flight under the NIC's 1 MiB packet buffer (no drops).
-              flows: (key) => [{ name: "s", op, mkey: key, size, queueDepth: Math.min(8192, Math.floor(2 ** 19 / size)), consumer: false }],
+              flows: (key) => [
+                {
+                  name: "s",
+                  op,
+                  mkey: key,
+                  size,
+                  queueDepth: Math.min(8192, Math.floor(2 ** 19 / size)),
+                  consumer: false,
+                },
+              ],
             });
             const r = fabric.run(l.runNs);
             const want = op === "write" ? model.writeGbps(size) : model.readGbps(size);

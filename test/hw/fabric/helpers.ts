@@ -1,7 +1,14 @@
 /** Shared set-up for the fabric tests: a testbed, an MR on the accelerator or host, a fabric. */
-import type { FabricDesc, FabricParamsInput, FlowSpec, StTableEntry, TestbedOptions } from "../../../src/hw/fabric/index.js";
-import { buildFabric, buildTestbed, enableNicTph, registerMr } from "../../../src/hw/fabric/index.js";
+
 import type { Fabric } from "../../../src/hw/fabric/fabric.js";
+import type {
+  FabricDesc,
+  FabricParamsInput,
+  FlowSpec,
+  StTableEntry,
+  TestbedOptions,
+} from "../../../src/hw/fabric/index.js";
+import { buildFabric, buildTestbed, enableNicTph, registerMr } from "../../../src/hw/fabric/index.js";
 
 export interface Rig {
   readonly fabric: Fabric;
@@ -35,7 +42,9 @@ export function rig(o: RigOptions): Rig {
   const fabric = buildFabric({
     topology: tb.topology,
     nic: tb.nic,
-    ...(tb.accelerator ? { accelerator: { fn: tb.accelerator, ...(o.ownerTable ? { stTable: o.ownerTable } : {}) } } : {}),
+    ...(tb.accelerator
+      ? { accelerator: { fn: tb.accelerator, ...(o.ownerTable ? { stTable: o.ownerTable } : {}) } }
+      : {}),
     ...(o.params ? { params: o.params } : {}),
     flows: o.flows(key),
     ...o.extra,

@@ -1,0 +1,99 @@
+/**
+ * One isolated read: its round trip (MRd issued -> last CplD accepted by the NIC) equals the sum of
+ * the configured component latencies, in integer picoseconds, for each path: through a switch,
+ * peer to peer through the root complex, ACS-redirected through the root complex, and to host
+ * memory (which must also reproduce calibration.md's 600 ns cold / 560 ns LLC-hit 64-byte read).
+ */
+import { describe, expect, it } from "vitest";
+import { fabricDefaults } from "../../../src/hw/fabric/index.js";
+import { linkModel } from "../../../src/pcie/link.js";
+import { ps, rig } from "./helpers.js";
+
+const P = fabricDefaults();
+const MRD = 24; // 8 framing/seq/LCRC + 16-byte header (64-bit address)
+const CPLD64 = 20 + 64;
+
+/** Serialization of `bytes` on a Gen`gen` x`width` link, ps. */
+function ser(gen: number, width: number, bytes: number): number {
+  return Math.round((bytes * 8000) / linkModel({ gen, width, mps: 256, mrrs: 512 }).tlpGbps);
+}
+/** Service of `bytes` at `gBps` GB/s, ps. */
+const at = (bytes: number, gBps: number) => Math.round((bytes * 1000) / gBps);
+
+const prop = ps(P.link.propagationNs);
+const sw = ps(P.switch.latencyNs);
+const rc = ps(P.rootComplex.portLatencyNs);
+const pen = ps(P.rootComplex.p2pPenaltyNs);
+const nicRx = at(CPLD64, P.nic.pcieRxGBps);
+/** Accelerator: ingress accept, lookup, miss to HBM (one 128-byte line). */
+const accelRead =
+  at(MRD, P.accelerator.ingressGBps) +
+  ps(P.accelerator.readHitLatencyNs) +
+  at(P.accelerator.lineBytes, P.accelerator.hbmGBps) +
+  ps(P.accelerator.hbmReadLatencyNs);
+
+function oneRead(shape: "switch" | "root-ports" | "host", extra: Partial<typeof P.switch> = {}) {
+  const { fabric } = rig({
+    shape,
+    gen: 3,
+    width: 8,
+    target: shape === "host" ? "host" : "accelerator",
+    params: { switch: extra },
+    flows: (key) => [{ name: "r", op: "read", mkey: key, size: 64, messages: 1, consumer: false }],
+  });
+  const r = fabric.run(20_000);
+  expect(r.flows.r!.readRoundTripNs.count).toBe(1);
+  return ps(r.flows.r!.readRoundTripNs.max!);
+}
+
+describe("isolated read latency = sum of components (integer ps)", () => {
+  const m = ser(3, 8, MRD);
+  const c = ser(3, 8, CPLD64);
+
+  it("through a cut-through switch", () => {
+    // Cut-through: each hop after the first adds propagation + latency; a TLP serializes once per direction.
+    const want = m + prop + sw + prop + accelRead + c + prop + sw + prop + nicRx;
+    expect(oneRead("switch")).toBe(want);
+  });
+
+  it("peer to peer through the root complex (penalty, completion rate limit)", () => {
+    const cplPipe = at(64, P.rootComplex.p2pCompletionGBps); // store and forward in the RC
+    const want =
+      m + prop + (2 * rc + pen) + prop + accelRead + c + prop + (2 * rc + pen) + cplPipe + c + prop + nicRx;
+    expect(oneRead("root-ports")).toBe(want);
+  });
+
+  it("ACS redirect sends the switch's peer-to-peer through the root complex", () => {
+    const cplPipe = at(64, P.rootComplex.p2pCompletionGBps);
+    const request = m + prop + (sw + prop) + (2 * rc + pen + prop) + (sw + prop);
+    const completion = c + prop + (sw + prop) + (2 * rc + pen) + cplPipe + c + prop + (sw + prop);
+    expect(oneRead("switch", { acsRedirect: true })).toBe(request + accelRead + completion + nicRx);
+  });
+
+  it("to host memory: 600 ns cold at Gen3 x8 (calibration.md), components exact", () => {
+    const want =
+      m + prop + rc + at(MRD, P.host.memoryGBps) + ps(P.host.dramLatencyNs) + rc + c + prop + nicRx;
+    const got = oneRead("host");
+    expect(got).toBe(want);
+    expect(Math.abs(got - 600_000)).toBeLessThanOrEqual(1000);
+  });
+
+  it("to host memory: 560 ns when a DDIO write left the line in the LLC", () => {
+    const { fabric } = rig({
+      shape: "host",
+      gen: 3,
+      width: 8,
+      target: "host",
+      flows: (key) => [
+        { name: "w", op: "write", mkey: key, size: 64, messages: 1, consumer: false },
+        { name: "r", op: "read", mkey: key, size: 64, messages: 1, startNs: 5000, consumer: false },
+      ],
+    });
+    const r = fabric.run(20_000);
+    const got = ps(r.flows.r!.readRoundTripNs.max!);
+    const want = m + prop + rc + at(MRD, P.host.memoryGBps) + ps(P.host.llcLatencyNs) + rc + c + prop + nicRx;
+    expect(got).toBe(want);
+    expect(Math.abs(got - 560_000)).toBeLessThanOrEqual(1000);
+    expect(r.host.llcHits).toBe(1);
+  });
+});
