@@ -12,38 +12,16 @@
  * Every call's result is kept as a step, as the kernel returns it (-errno on failure).
  */
 import { DmaBuf } from "../kernel/dma-buf/dma-buf.js";
-import { encode } from "../kernel/include/uapi/codec.js";
-import {
-  VFIO_DEVICE_FEATURE,
-  VFIO_DEVICE_FEATURE_DMA_BUF,
-  VFIO_DEVICE_FEATURE_DMA_BUF_TPH,
-  VFIO_DEVICE_FEATURE_GET,
-  VFIO_DEVICE_FEATURE_SET,
-  VFIO_DMA_BUF_TPH_ST,
-  VFIO_DMA_BUF_TPH_ST_EXT,
-  vfio_device_feature_dma_buf_mainline,
-  vfio_device_feature_dma_buf_rfc,
-  vfio_device_feature_dma_buf_tph,
-  vfioFeatureArg,
-} from "../kernel/include/uapi/linux/vfio.js";
-import type { Kernel } from "../kernel/kernel.js";
+import { vfioDmaBufStruct } from "../kernel/include/uapi/linux/vfio.js";
 import { type VfioPciDmaBuf, vfioPciDmaBufPriv } from "../kernel/vfio/pci/vfio_pci_dmabuf.js";
-import { Host } from "../uapi/host.js";
 import type { Libc } from "../uapi/libc.js";
+import { p2pHost, vfioExportDmaBuf, vfioSetDmaBufTph } from "../uapi/p2p-host.js";
 import {
+  encodeDmahInitAttr,
+  encodeMrInitAttr,
   IBV_ACCESS,
-  IBV_DMAH_INIT_ATTR_MASK_CPU_ID,
-  IBV_DMAH_INIT_ATTR_MASK_PH,
-  IBV_DMAH_INIT_ATTR_MASK_TPH_MEM_TYPE,
-  IBV_REG_MR_MASK_ADDR,
-  IBV_REG_MR_MASK_DMAH,
-  IBV_REG_MR_MASK_FD,
-  IBV_REG_MR_MASK_FD_OFFSET,
-  IBV_REG_MR_MASK_IOVA,
   IBV_TPH_MEM_TYPE_PM,
   IBV_TPH_MEM_TYPE_VM,
-  ibv_dmah_init_attr,
-  ibv_mr_init_attr,
 } from "../uapi/rdma/verbs-structs.js";
 import {
   type IbvDmah,
@@ -55,6 +33,7 @@ import {
   ibv_open_device,
   ibv_reg_mr_ex,
 } from "../uapi/verbs.js";
+import { type DmaBufArgs, dmaBufTphFlags } from "../uapi/vfio.js";
 import type { Scenario } from "./scenario-schema.js";
 import type { BootedSystem } from "./system.js";
 
@@ -116,29 +95,16 @@ export function kret(libc: Libc, ret: number): number {
   return ret < 0 ? -libc.errno : ret;
 }
 
-/** The payload of VFIO_DEVICE_FEATURE_DMA_BUF in the layout of `k`'s revision (rfc: with st/ph). */
-function dmaBufPayload(k: Kernel, offset: number, length: number, tph: TphSet | undefined): Uint8Array {
-  const range = { offset: BigInt(offset), length: BigInt(length) };
-  const base = { region_index: 0, open_flags: 0, flags: 0, nr_ranges: 1, dma_ranges: [range] };
-  if (k.b.vfioDmaBufLayout !== "rfc") return encode(vfio_device_feature_dma_buf_mainline, base);
+/** The export of buffer `b`: one range of BAR 0; the rfc layout also carries its tag. */
+function exportArgs(b: Scenario["buffers"][number]): DmaBufArgs {
+  const range = { offset: BigInt(b.offset), length: BigInt(b.length) };
   // The rfc carries one 16-bit tag: the 8-bit ST when given, else the extended one.
-  const steering_tag = tph?.st ?? tph?.stExt ?? 0;
-  return encode(vfio_device_feature_dma_buf_rfc, { ...base, steering_tag, ph: tph?.ph ?? 0 });
+  return { ranges: [range], st: b.tph?.st ?? b.tph?.stExt ?? 0, ph: b.tph?.ph ?? 0 };
 }
 
 /** ioctl(devFd, VFIO_DEVICE_FEATURE, SET | DMA_BUF_TPH) by the owner: 0 or -errno. */
 export function setTph(owner: Libc, devFd: number, dmabufFd: number, t: TphSet): number {
-  const flags =
-    (t.st === undefined ? 0 : VFIO_DMA_BUF_TPH_ST) | (t.stExt === undefined ? 0 : VFIO_DMA_BUF_TPH_ST_EXT);
-  const payload = encode(vfio_device_feature_dma_buf_tph, {
-    dmabuf_fd: dmabufFd,
-    flags,
-    steering_tag_ext: t.stExt ?? 0,
-    steering_tag: t.st ?? 0,
-    ph: t.ph,
-  });
-  const arg = vfioFeatureArg(VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_TPH, payload);
-  return kret(owner, owner.ioctl(devFd, VFIO_DEVICE_FEATURE, arg));
+  return kret(owner, vfioSetDmaBufTph(owner, devFd, { fd: dmabufFd, flags: dmaBufTphFlags(t), ...t }));
 }
 
 function exportBuffers(
@@ -149,10 +115,9 @@ function exportBuffers(
   steps: Step[],
 ): Map<string, BufferState> {
   const out = new Map<string, BufferState>();
+  const layout = vfioDmaBufStruct(owner.k.b);
   for (const b of s.buffers) {
-    const payload = dmaBufPayload(owner.k, b.offset, b.length, b.tph);
-    const arg = vfioFeatureArg(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF, payload);
-    const fd = owner.ioctl(devFd, VFIO_DEVICE_FEATURE, arg);
+    const fd = vfioExportDmaBuf(owner, devFd, layout, exportArgs(b));
     steps.push({
       at: 0,
       who: "owner",
@@ -173,15 +138,8 @@ function exportBuffers(
 function allocDmahs(s: Scenario, app: Libc, pd: IbvPd | null, steps: Step[]): Map<string, IbvDmah | null> {
   const out = new Map<string, IbvDmah | null>();
   for (const d of s.dmah) {
-    const cpu = d.cpu !== undefined;
-    const attr = encode(ibv_dmah_init_attr, {
-      comp_mask:
-        IBV_DMAH_INIT_ATTR_MASK_PH |
-        (cpu ? IBV_DMAH_INIT_ATTR_MASK_CPU_ID | IBV_DMAH_INIT_ATTR_MASK_TPH_MEM_TYPE : 0),
-      cpu_id: d.cpu ?? 0,
-      ph: d.ph,
-      tph_mem_type: d.memType === "volatile" ? IBV_TPH_MEM_TYPE_VM : IBV_TPH_MEM_TYPE_PM,
-    });
+    const memType = d.memType === "volatile" ? IBV_TPH_MEM_TYPE_VM : IBV_TPH_MEM_TYPE_PM;
+    const attr = encodeDmahInitAttr({ ph: d.ph, ...(d.cpu === undefined ? {} : { cpu: d.cpu, memType }) });
     const dmah = pd ? ibv_alloc_dmah(pd.context, attr) : null;
     steps.push({ at: 0, who: "app", call: `alloc DMAH ${d.name}`, ret: dmah ? 0 : -app.errno });
     out.set(d.name, dmah);
@@ -197,19 +155,12 @@ export function registerMr(s: Scenario, ses: Session, m: MrState, at: number): v
   const b = host ? undefined : ses.buffers.get(desc.buffer!);
   const addr = host ? HOST_BUFFER_BASE + BigInt(s.mrs.indexOf(desc)) * (1n << 32n) : 0n;
   const length = BigInt(host ? desc.host! : (s.buffers.find((x) => x.name === desc.buffer)?.length ?? 0));
-  const mask =
-    IBV_REG_MR_MASK_IOVA |
-    (host ? IBV_REG_MR_MASK_ADDR : IBV_REG_MR_MASK_FD | IBV_REG_MR_MASK_FD_OFFSET) |
-    (dmah ? IBV_REG_MR_MASK_DMAH : 0);
-  const attr = encode(ibv_mr_init_attr, {
+  const attr = encodeMrInitAttr({
     length,
     access: MR_ACCESS,
-    comp_mask: BigInt(mask),
     iova: addr,
-    addr,
-    fd: b?.appFd ?? -1,
-    fd_offset: 0n,
-    dmah: dmah?.ptr ?? 0n,
+    ...(host ? { addr } : { fd: b?.appFd ?? -1, fdOffset: 0n }),
+    dmah,
   });
   m.mr = ses.pd ? ibv_reg_mr_ex(ses.pd, attr) : null;
   m.key = m.mr?.lkey ?? 0;
@@ -219,12 +170,10 @@ export function registerMr(s: Scenario, ses: Session, m: MrState, at: number): v
 /** Run the whole setup on a booted system. */
 export function setupSession(s: Scenario, sys: BootedSystem): Session {
   const steps: Step[] = [];
-  const host = new Host(sys.k);
-  const vfioPath = host.devfs.addVfio(sys.acc);
-  host.devfs.addUverbs(sys.ib.ibdev);
+  const { host, paths } = p2pHost(sys);
   const owner = host.spawn("acc-owner");
   const app = host.spawn("rdma-app");
-  const devFd = owner.open(vfioPath);
+  const devFd = owner.open(paths.accs[0]!);
   steps.push({ at: 0, who: "owner", call: "open VFIO device", ret: kret(owner, devFd) });
   const buffers = exportBuffers(s, owner, app, devFd, steps);
   const dev = ibv_get_device_list(app)[0];

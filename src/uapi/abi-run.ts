@@ -8,22 +8,18 @@
  */
 
 import { errnoName } from "../kernel/errno.js";
-import { encode } from "../kernel/include/uapi/codec.js";
 import {
-  VFIO_DEVICE_FEATURE_DMA_BUF,
-  VFIO_DEVICE_FEATURE_DMA_BUF_TPH,
-  VFIO_DEVICE_FEATURE_GET,
-  VFIO_DEVICE_FEATURE_SET,
   VFIO_DMA_BUF_TPH_ST,
   VFIO_DMA_BUF_TPH_ST_EXT,
   type VfioDmaBufStruct,
-  vfio_device_feature_dma_buf_mainline,
-  vfio_device_feature_dma_buf_rfc,
-  vfio_device_feature_dma_buf_tph,
   vfioDmaBufStruct,
   vfioFeatureArg,
 } from "../kernel/include/uapi/linux/vfio.js";
 import { REVISIONS, type RevisionName } from "../kernel/revision.js";
+import { DMA_BUF_EXPORT_FLAGS, DMA_BUF_TPH_SET_FLAGS, encodeDmaBuf, encodeDmaBufTph } from "./vfio.js";
+
+/** The sample requests' vfio_device_feature.flags (defined with the argument builders). */
+export { DMA_BUF_EXPORT_FLAGS, DMA_BUF_TPH_SET_FLAGS };
 
 /** What one ioctl returned, and the kernel's trace lines for it (ftrace-like; may be empty). */
 export interface FeatureCall {
@@ -62,38 +58,23 @@ export const ABI_SAMPLE = {
 
 /** The VFIO_DEVICE_FEATURE_DMA_BUF payload a program built with layout `s` writes. */
 export function dmaBufPayload(s: VfioDmaBufStruct): Uint8Array {
-  const base = {
-    region_index: ABI_SAMPLE.regionIndex,
-    open_flags: ABI_SAMPLE.openFlags,
-    flags: 0,
-    nr_ranges: 1,
-    dma_ranges: [ABI_SAMPLE.range],
-  };
-  // VfioDmaBufStruct is one of exactly these two layouts.
-  if (s === vfio_device_feature_dma_buf_rfc) return encode(s, { ...base, ...ABI_SAMPLE.rfcTag });
-  return encode(vfio_device_feature_dma_buf_mainline, base);
+  const { regionIndex, openFlags, range, rfcTag } = ABI_SAMPLE;
+  return encodeDmaBuf(s, {
+    bar: regionIndex,
+    openFlags,
+    ranges: [range],
+    st: rfcTag.steering_tag,
+    ph: rfcTag.ph,
+  });
 }
 
 /** The VFIO_DEVICE_FEATURE_DMA_BUF_TPH payload for dma-buf `fd`. */
 export function dmaBufTphPayload(fd: number): Uint8Array {
   const { flags, steering_tag, steering_tag_ext, ph } = ABI_SAMPLE.tph;
-  return encode(vfio_device_feature_dma_buf_tph, {
-    dmabuf_fd: fd,
-    flags,
-    steering_tag,
-    steering_tag_ext,
-    ph,
-  });
+  return encodeDmaBufTph({ fd, flags, st: steering_tag, stExt: steering_tag_ext, ph });
 }
 
 const result = (c: FeatureCall): RunResult => ({ ret: c.ret, errno: errnoName(c.ret), trace: c.trace });
-
-/**
- * vfio_device_feature.flags of each sample request: the dma-buf export is a GET (the kernel's
- * vfio_check_feature() for feature 11 allows GET only); feature 13 is SET only.
- */
-export const DMA_BUF_EXPORT_FLAGS = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
-export const DMA_BUF_TPH_SET_FLAGS = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_TPH;
 
 /** GET VFIO_DEVICE_FEATURE_DMA_BUF with `payload` on a fresh kernel of revision `r`. */
 export function runDmaBuf(runFeature: RunFeature, r: RevisionName, payload: Uint8Array): RunResult {

@@ -8,7 +8,6 @@ import type { RevisionName } from "../../src/kernel/revision.js";
 import { bootMachine, type Machine, mkeyOf } from "../../src/report/review/machine.js";
 import {
   dmabufMrAttr,
-  dmahAttr,
   exportTagged,
   regDmabufMr,
   setMemory,
@@ -16,6 +15,7 @@ import {
   startOwner,
 } from "../../src/report/review/program.js";
 import { Scenario } from "../../src/report/review/scenario.js";
+import { encodeDmahInitAttr } from "../../src/uapi/rdma/verbs-structs.js";
 import { ibv_alloc_dmah, ibv_dereg_mr, ibv_reg_mr_ex } from "../../src/uapi/verbs.js";
 
 function flow(rev: RevisionName = "proposed") {
@@ -44,7 +44,7 @@ describe("checkInvariants", () => {
     app.libc.exit();
     owner.libc.exit();
     expect(broken(m)).toEqual({});
-    expect(m.hw.mkeys.size).toBe(0);
+    expect(m.nicHw.mkeys.size).toBe(0);
   });
 
   it("reports the ST bookkeeping leak (v11) and not after the fix (proposed)", () => {
@@ -71,10 +71,10 @@ describe("checkInvariants", () => {
   it("names leaked references: dma-buf, DMAH, vfio device, mkey", () => {
     const { m, app, dmabuf } = flow();
     getDmaBuf(dmabuf);
-    const dmah = ibv_alloc_dmah(app.ctx, dmahAttr({ ph: 1 }))!;
+    const dmah = ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ ph: 1 }))!;
     uverbsDmahObject(m.k, app.ctx.cmdFd, dmah.handle)!.usecnt++;
     m.accs[0]!.vdev.refcount++;
-    m.hw.createMkey(newMkc(), 0x77);
+    m.nicHw.createMkey(newMkc(), 0x77);
     const r = checkInvariants(m.k, { ibdevs: [m.ib] })["no-ref-leak"].violations;
     expect(r).toEqual([
       "dma-buf 1: 4 references, 3 holders (fds + MRs)",
@@ -88,7 +88,7 @@ describe("checkInvariants", () => {
     const { s, m, owner, mr } = flow();
     setMemory(s, owner, false);
     expect(broken(m)).toEqual({});
-    m.hw.umr(mkeyOf(m, mr)!.index, { xlt: [{ addr: 0x40_0000_0000n, len: 0x1000n }] });
+    m.nicHw.umr(mkeyOf(m, mr)!.index, { xlt: [{ addr: 0x40_0000_0000n, len: 0x1000n }] });
     expect(broken(m)).toEqual({
       "no-mr-on-revoked-buffer": "mkey 0x100 on revoked dma-buf 1: translation still valid",
     });
@@ -109,7 +109,7 @@ describe("checkInvariants", () => {
 
   it("attributes DMA handles without being told the IB device (one mlx5 device)", () => {
     const { m, app, appFd } = flow();
-    const dmah = ibv_alloc_dmah(app.ctx, dmahAttr({ cpu: 1, memType: 0, ph: 0 }))!;
+    const dmah = ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ cpu: 1, memType: 0, ph: 0 }))!;
     ibv_reg_mr_ex(app.pd, dmabufMrAttr(appFd, { dmah }));
     expect(checkInvariants(m.k)["no-st-leak"].ok).toBe(true);
   });

@@ -6,9 +6,10 @@ import { encode } from "../../src/kernel/include/uapi/codec.js";
 import { VFIO_DEVICE_FEATURE, vfioFeatureArg } from "../../src/kernel/include/uapi/linux/vfio.js";
 import { checkInvariants, INVARIANT_NAMES } from "../../src/kernel/invariants.js";
 import { bootMachine, type Machine, mkeyOf, tlpOf } from "../../src/report/review/machine.js";
-import { dmaBufPayload, dmabufMrAttr, dmahAttr } from "../../src/report/review/program.js";
+import { dmaBufPayload, dmabufMrAttr } from "../../src/report/review/program.js";
 import { SEEK_CUR, SEEK_END, SEEK_SET } from "../../src/uapi/libc.js";
 import {
+  encodeDmahInitAttr,
   IBV_ACCESS,
   IBV_REG_MR_MASK_ADDR,
   IBV_REG_MR_MASK_DMAH,
@@ -142,9 +143,9 @@ describe("libc", () => {
     expect(app.errno).toBe(EINVAL);
     expect(app.sched_setaffinity(999, [1])).toBe(-1);
     expect(app.sched_setaffinity(0, [1, 99])).toBe(0);
-    expect(ibv_alloc_dmah(ctx, dmahAttr({ cpu: 2, memType: 0, ph: 0 }))).toBeNull();
+    expect(ibv_alloc_dmah(ctx, encodeDmahInitAttr({ cpu: 2, memType: 0, ph: 0 }))).toBeNull();
     expect(app.errno).toBe(EPERM);
-    expect(ibv_alloc_dmah(ctx, dmahAttr({ cpu: 1, memType: 0, ph: 0 }))).not.toBeNull();
+    expect(ibv_alloc_dmah(ctx, encodeDmahInitAttr({ cpu: 1, memType: 0, ph: 0 }))).not.toBeNull();
   });
 });
 
@@ -166,7 +167,7 @@ describe("libibverbs", () => {
     expect(app.errno).toBe(EFAULT);
     expect(ibv_reg_mr_ex(pd, new Uint8Array(63))).toBeNull();
     expect(app.errno).toBe(EFAULT);
-    const dmah = ibv_alloc_dmah(ctx, dmahAttr({ ph: 1 }))!;
+    const dmah = ibv_alloc_dmah(ctx, encodeDmahInitAttr({ ph: 1 }))!;
     expect(ibv_dealloc_dmah(dmah)).toBe(0);
     expect(ibv_reg_mr_ex(pd, addrAttr(dmah.ptr))).toBeNull();
     expect(app.errno).toBe(EFAULT);
@@ -175,7 +176,7 @@ describe("libibverbs", () => {
 
   it("returns errno values from dealloc/dereg and NULL + errno from the kernel's refusals", () => {
     const { m, app, ctx, pd, owner, buf } = setup();
-    const dmah = ibv_alloc_dmah(ctx, dmahAttr({ ph: 1 }))!;
+    const dmah = ibv_alloc_dmah(ctx, encodeDmahInitAttr({ ph: 1 }))!;
     const mr = ibv_reg_mr_ex(pd, addrAttr(dmah.ptr))!;
     expect(tlpOf(m, mr)).toMatchObject({ th: true, ph: 1 });
     expect(ibv_dealloc_dmah(dmah)).toBe(EBUSY);
@@ -196,9 +197,9 @@ describe("libibverbs", () => {
   it("closing the device destroys what is left; later calls get EFAULT", () => {
     const { m, app, ctx, pd } = setup();
     ibv_reg_mr_ex(pd, addrAttr());
-    expect(m.hw.mkeys.size).toBe(1);
+    expect(m.nicHw.mkeys.size).toBe(1);
     expect(ibv_close_device(ctx)).toBe(0);
-    expect(m.hw.mkeys.size).toBe(0);
+    expect(m.nicHw.mkeys.size).toBe(0);
     expect(ibv_alloc_pd(ctx)).toBeNull();
     expect(app.errno).toBe(EFAULT);
     expect(ibv_reg_mr_ex(pd, addrAttr())).toBeNull();

@@ -4,36 +4,14 @@
  * and the RDMA application (opens the verbs device, registers MRs on the dma-buf). Every argument
  * is built as the bytes a C program would pass, with the uapi layouts of `m.headers`.
  */
-import { encode } from "../../kernel/include/uapi/codec.js";
 import {
-  VFIO_DEVICE_FEATURE,
-  VFIO_DEVICE_FEATURE_DMA_BUF,
-  VFIO_DEVICE_FEATURE_DMA_BUF_TPH,
-  VFIO_DEVICE_FEATURE_GET,
-  VFIO_DEVICE_FEATURE_SET,
-  VFIO_DMA_BUF_TPH_ST,
-  VFIO_DMA_BUF_TPH_ST_EXT,
   type VfioDmaBufStruct,
-  vfio_device_feature,
-  vfio_device_feature_dma_buf_mainline,
   vfio_device_feature_dma_buf_rfc,
-  vfio_device_feature_dma_buf_tph,
-  vfioFeatureArg,
 } from "../../kernel/include/uapi/linux/vfio.js";
 import { HEADER } from "../../pcie/registers.js";
 import type { Libc } from "../../uapi/libc.js";
-import {
-  IBV_ACCESS,
-  IBV_DMAH_INIT_ATTR_MASK_CPU_ID,
-  IBV_DMAH_INIT_ATTR_MASK_PH,
-  IBV_DMAH_INIT_ATTR_MASK_TPH_MEM_TYPE,
-  IBV_REG_MR_MASK_DMAH,
-  IBV_REG_MR_MASK_FD,
-  IBV_REG_MR_MASK_FD_OFFSET,
-  IBV_REG_MR_MASK_IOVA,
-  ibv_dmah_init_attr,
-  ibv_mr_init_attr,
-} from "../../uapi/rdma/verbs-structs.js";
+import { vfioExportDmaBuf, vfioSetDmaBufTph } from "../../uapi/p2p-host.js";
+import { encodeMrInitAttr, IBV_ACCESS } from "../../uapi/rdma/verbs-structs.js";
 import {
   type IbvContext,
   type IbvDmah,
@@ -44,7 +22,14 @@ import {
   ibv_open_device,
   ibv_reg_mr_ex,
 } from "../../uapi/verbs.js";
-import { VFIO_PCI_CONFIG_REGION_INDEX, vfioRegionOffset } from "../../uapi/vfio.js";
+import {
+  type DmaBufArgs,
+  type DmaBufTphArgs,
+  dmaBufTphFlags,
+  encodeDmaBuf,
+  VFIO_PCI_CONFIG_REGION_INDEX,
+  vfioRegionOffset,
+} from "../../uapi/vfio.js";
 import type { Machine } from "./machine.js";
 import { hex, Mismatch, type Scenario } from "./scenario.js";
 
@@ -88,85 +73,32 @@ export function startApp(s: Scenario, m: Machine, comm = "rdma-app"): App {
   return { libc, ctx, pd };
 }
 
-export interface ExportOpts {
-  readonly bar?: number;
-  readonly ranges?: readonly { readonly offset: bigint; readonly length: bigint }[];
-  readonly nrRanges?: number;
-  readonly flags?: number;
+export interface ExportOpts extends Partial<DmaBufArgs> {
   readonly featureFlags?: number;
-  /** rfc headers only: the tag inside the export struct. */
-  readonly st?: number;
-  readonly ph?: number;
+}
+
+/** The export the owner asks for unless told: BUF_LEN at the start of BAR 0, OPEN_FLAGS. */
+function exportArgs(o: ExportOpts): DmaBufArgs {
+  return { openFlags: OPEN_FLAGS, ranges: [{ offset: 0n, length: BigInt(BUF_LEN) }], ...o };
 }
 
 /** struct vfio_device_feature_dma_buf in the layout `layout`, with its ranges. */
 export function dmaBufPayload(layout: VfioDmaBufStruct, o: ExportOpts = {}): Uint8Array {
-  const ranges = (o.ranges ?? [{ offset: 0n, length: BigInt(BUF_LEN) }]).map((r) => ({ ...r }));
-  const base = {
-    region_index: o.bar ?? 0,
-    open_flags: OPEN_FLAGS,
-    flags: o.flags ?? 0,
-    nr_ranges: o.nrRanges ?? ranges.length,
-    dma_ranges: ranges,
-  };
-  if (layout === vfio_device_feature_dma_buf_rfc)
-    return encode(vfio_device_feature_dma_buf_rfc, { ...base, steering_tag: o.st ?? 0, ph: o.ph ?? 0 });
-  return encode(vfio_device_feature_dma_buf_mainline, base);
+  return encodeDmaBuf(layout, exportArgs(o));
 }
 
 /** ioctl(VFIO_DEVICE_FEATURE, GET | DMA_BUF): the dma-buf fd or -1. */
 export function exportDmaBuf(owner: Owner, layout: VfioDmaBufStruct, o: ExportOpts = {}): number {
-  const flags = o.featureFlags ?? VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
-  return owner.libc.ioctl(owner.devFd, VFIO_DEVICE_FEATURE, vfioFeatureArg(flags, dmaBufPayload(layout, o)));
+  return vfioExportDmaBuf(owner.libc, owner.devFd, layout, exportArgs(o), o.featureFlags);
 }
 
-/**
- * A VFIO_DEVICE_FEATURE argument with a chosen argsz and only `readable` bytes mapped at the
- * pointer (the rest of the object lies past the end of the program's memory).
- */
-export function featureArg(
-  flags: number,
-  payload: Uint8Array,
-  o: { readonly argsz?: number; readonly readable?: number } = {},
-): Uint8Array {
-  const bytes = encode(vfio_device_feature, {
-    argsz: o.argsz ?? 8 + payload.length,
-    flags,
-    data: [...payload],
-  });
-  return bytes.subarray(0, o.readable ?? bytes.length);
-}
-
-export interface TphOpts {
-  readonly fd: number;
-  readonly flags: number;
-  readonly st?: number;
-  readonly stExt?: number;
-  readonly ph?: number;
+export interface TphOpts extends DmaBufTphArgs {
   readonly featureFlags?: number;
-}
-
-/** struct vfio_device_feature_dma_buf_tph (12 bytes). */
-export function tphPayload(o: TphOpts): Uint8Array {
-  return encode(vfio_device_feature_dma_buf_tph, {
-    dmabuf_fd: o.fd,
-    flags: o.flags,
-    steering_tag_ext: o.stExt ?? 0,
-    steering_tag: o.st ?? 0,
-    ph: o.ph ?? 0,
-  });
 }
 
 /** ioctl(VFIO_DEVICE_FEATURE, SET | DMA_BUF_TPH): 0 or -1 (the feature number is used as is). */
 export function setTph(owner: Owner, o: TphOpts): number {
-  const flags = o.featureFlags ?? VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_TPH;
-  return owner.libc.ioctl(owner.devFd, VFIO_DEVICE_FEATURE, vfioFeatureArg(flags, tphPayload(o)));
-}
-
-function tagFlags(t: Tag): number {
-  return (
-    (t.st !== undefined ? VFIO_DMA_BUF_TPH_ST : 0) | (t.stExt !== undefined ? VFIO_DMA_BUF_TPH_ST_EXT : 0)
-  );
+  return vfioSetDmaBufTph(owner.libc, owner.devFd, o, o.featureFlags);
 }
 
 /** "st=0x21 st_ext=0x4321 ph=2" */
@@ -193,7 +125,7 @@ export function exportTagged(
   const r = ranges ? { ranges } : {};
   if (m.headers.hasDmaBufTph) {
     const fd = s.ok("export DMA_BUF", exportDmaBuf(owner, layout, r), owner.libc);
-    s.ok(`SET DMA_BUF_TPH ${showTag(t)}`, setTph(owner, { fd, flags: tagFlags(t), ...t }), owner.libc);
+    s.ok(`SET DMA_BUF_TPH ${showTag(t)}`, setTph(owner, { fd, flags: dmaBufTphFlags(t), ...t }), owner.libc);
     return fd;
   }
   if (layout === vfio_device_feature_dma_buf_rfc) {
@@ -210,7 +142,7 @@ export function exportTagged(
 /** Give an exported buffer a new tag (SET DMA_BUF_TPH); impossible with headers that lack it. */
 export function retag(s: Scenario, m: Machine, owner: Owner, fd: number, t: Tag): void {
   if (!m.headers.hasDmaBufTph) throw new Mismatch("the uapi headers give no way to change a dma-buf's tag");
-  s.ok(`SET DMA_BUF_TPH ${showTag(t)}`, setTph(owner, { fd, flags: tagFlags(t), ...t }), owner.libc);
+  s.ok(`SET DMA_BUF_TPH ${showTag(t)}`, setTph(owner, { fd, flags: dmaBufTphFlags(t), ...t }), owner.libc);
 }
 
 export interface MrOpts {
@@ -224,41 +156,28 @@ export interface MrOpts {
 
 /** struct ibv_mr_init_attr for a dma-buf MR (FD | FD_OFFSET | IOVA, plus DMAH when given). */
 export function dmabufMrAttr(fd: number, o: MrOpts = {}): Uint8Array {
-  const mask = IBV_REG_MR_MASK_FD | IBV_REG_MR_MASK_FD_OFFSET | IBV_REG_MR_MASK_IOVA;
-  return encode(ibv_mr_init_attr, {
+  return encodeMrInitAttr({
     length: BigInt(o.length ?? BUF_LEN),
     access: o.access ?? ACCESS,
-    comp_mask: BigInt(o.compMask ?? (o.dmah ? mask | IBV_REG_MR_MASK_DMAH : mask)),
     iova: o.iova ?? 0n,
-    addr: 0n,
     fd,
-    fd_offset: o.offset ?? 0n,
-    dmah: o.dmah?.ptr ?? 0n,
+    fdOffset: o.offset ?? 0n,
+    dmah: o.dmah,
+    compMask: o.compMask,
   });
+}
+
+/** A user buffer address (anonymous memory below TASK_SIZE). */
+export const USER_ADDR = 0x7f12_3400_0000n;
+
+/** struct ibv_mr_init_attr for 64 KiB of user memory (ADDR, iova = addr), with an optional DMAH. */
+export function userMrAttr(o: { readonly dmah?: IbvDmah; readonly access?: number } = {}): Uint8Array {
+  return encodeMrInitAttr({ length: 0x10000n, access: o.access ?? ACCESS, addr: USER_ADDR, dmah: o.dmah });
 }
 
 /** ibv_reg_mr_ex() of the dma-buf `fd` (the app's fd number). */
 export function regDmabufMr(app: App, fd: number, o: MrOpts = {}): IbvMr | null {
   return ibv_reg_mr_ex(app.pd, dmabufMrAttr(fd, o));
-}
-
-export interface DmahOpts {
-  readonly cpu?: number;
-  readonly memType?: number;
-  readonly ph?: number;
-}
-/** struct ibv_dmah_init_attr with comp_mask naming the fields given. */
-export function dmahAttr(o: DmahOpts): Uint8Array {
-  const mask =
-    (o.cpu !== undefined ? IBV_DMAH_INIT_ATTR_MASK_CPU_ID : 0) |
-    (o.ph !== undefined ? IBV_DMAH_INIT_ATTR_MASK_PH : 0) |
-    (o.memType !== undefined ? IBV_DMAH_INIT_ATTR_MASK_TPH_MEM_TYPE : 0);
-  return encode(ibv_dmah_init_attr, {
-    comp_mask: mask,
-    cpu_id: o.cpu ?? 0,
-    ph: o.ph ?? 0,
-    tph_mem_type: o.memType ?? 0,
-  });
 }
 
 /** pread of `width` bytes of the device's config space. */

@@ -5,6 +5,7 @@
  * layout is the same in every revision of the series.
  */
 
+import { encode } from "../../kernel/include/uapi/codec.js";
 import { defineStruct, field, prim } from "../../kernel/include/uapi/layout.js";
 import { IB_ACCESS } from "../../kernel/infiniband/core/ib_verbs.js";
 
@@ -63,3 +64,59 @@ export const ibv_mr_init_attr = defineStruct("ibv_mr_init_attr", [
 
 /** Every verbs struct this model lays out. */
 export const VERBS_STRUCTS = [ibv_dmah_init_attr, ibv_mr_init_attr] as const;
+
+/* The structs as a program fills them: fields not given are zero, comp_mask names those given. */
+
+export interface DmahArgs {
+  readonly cpu?: number | undefined;
+  readonly memType?: number | undefined;
+  readonly ph?: number | undefined;
+}
+
+/** struct ibv_dmah_init_attr with comp_mask naming the fields given. */
+export function encodeDmahInitAttr(a: DmahArgs): Uint8Array {
+  const mask =
+    (a.cpu !== undefined ? IBV_DMAH_INIT_ATTR_MASK_CPU_ID : 0) |
+    (a.ph !== undefined ? IBV_DMAH_INIT_ATTR_MASK_PH : 0) |
+    (a.memType !== undefined ? IBV_DMAH_INIT_ATTR_MASK_TPH_MEM_TYPE : 0);
+  return encode(ibv_dmah_init_attr, {
+    comp_mask: mask,
+    cpu_id: a.cpu ?? 0,
+    ph: a.ph ?? 0,
+    tph_mem_type: a.memType ?? 0,
+  });
+}
+
+export interface MrInitArgs {
+  readonly length: bigint;
+  readonly access: number;
+  readonly iova?: bigint;
+  /** User memory (IBV_REG_MR_MASK_ADDR) ... */
+  readonly addr?: bigint;
+  /** ... or a dma-buf (IBV_REG_MR_MASK_FD | FD_OFFSET). */
+  readonly fd?: number;
+  readonly fdOffset?: bigint;
+  /** The struct ibv_dmah to bind (IBV_REG_MR_MASK_DMAH); none when null. */
+  readonly dmah?: { readonly ptr: bigint } | null | undefined;
+  /** comp_mask as given, instead of the fields' bits. */
+  readonly compMask?: number | undefined;
+}
+
+/** struct ibv_mr_init_attr for ibv_reg_mr_ex(), comp_mask naming the fields given. */
+export function encodeMrInitAttr(a: MrInitArgs): Uint8Array {
+  const mask =
+    (a.iova !== undefined ? IBV_REG_MR_MASK_IOVA : 0) |
+    (a.addr !== undefined ? IBV_REG_MR_MASK_ADDR : 0) |
+    (a.fd !== undefined ? IBV_REG_MR_MASK_FD | IBV_REG_MR_MASK_FD_OFFSET : 0) |
+    (a.dmah ? IBV_REG_MR_MASK_DMAH : 0);
+  return encode(ibv_mr_init_attr, {
+    length: a.length,
+    access: a.access,
+    comp_mask: BigInt(a.compMask ?? mask),
+    iova: a.iova ?? 0n,
+    addr: a.addr ?? 0n,
+    fd: a.fd ?? 0,
+    fd_offset: a.fdOffset ?? 0n,
+    dmah: a.dmah?.ptr ?? 0n,
+  });
+}

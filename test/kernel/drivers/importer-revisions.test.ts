@@ -49,7 +49,7 @@ function setup(o: TestbedOptions & { st?: number; ph?: number } = {}) {
   const reg = (fd = dmabufFd) =>
     uverbsRegMr(t.k, ufd, { pd, iova: 0n, length: 0x1000n, access: LW, fd, fdOffset: 0n });
   const mkey = (handle: number) => mkeyOf(t, ufd, handle)!;
-  const hints = (handle: number) => t.hw.tlpHints(mkey(handle).index);
+  const hints = (handle: number) => t.nicHw.tlpHints(mkey(handle).index);
   const set = (flags: number, st = 0, stExt = 0, ph = 0) =>
     setDmaBufTph(t.k, devFd, { fd: dmabufFd, flags, st, stExt, ph });
   return { ...t, devFd, ufd, pd, dmabufFd, reg, mkey, hints, set };
@@ -96,7 +96,7 @@ describe("rfc", () => {
   });
 
   it("TOCTOU: another dma-buf dup'ed onto the fd between the two lookups lends its tag", () => {
-    const s = setup({ revision: "rfc", nicTph: NIC_TPH_DIRECT, st: 0x11, ph: 1, accSibling: true });
+    const s = setup({ revision: "rfc", nicTph: NIC_TPH_DIRECT, st: 0x11, ph: 1, sibling: "unbound" });
     const sib = vfioPciCoreRegisterDevice(s.k, s.k.pciDev("0000:04:00.1")!);
     if (typeof sib === "number") throw new Error("bind");
     const otherFd = exportDmaBuf(s.k, vfioPciOpen(s.k, sib), { st: 0x99, ph: 3 });

@@ -31,7 +31,7 @@ describe("P2P flow: export, SET TPH, register, revoke, re-SET", () => {
     expect(mr.ret).toBe(0);
     let mkey = mkeyOf(t, ufd, mr.handle)!;
     expect(mkey.fields).toMatchObject({ tphEn: true, tphPh: 2, tphStIndex: 1 });
-    expect(t.hw.tlpHints(mkey.index)).toEqual({ th: true, ph: 2, st: 0x4321, prefix: true });
+    expect(t.nicHw.tlpHints(mkey.index)).toEqual({ th: true, ph: 2, st: 0x4321, prefix: true });
     expect(mkey.xlt).toEqual([{ addr: 0x40_0000_0000n, len: 0x200000n }]);
     // Memory decoding off: revoked, the NIC's mapping zapped.
     vfioPciConfigWrite(k, devFd, 0x04, 2, 0x0004);
@@ -42,7 +42,7 @@ describe("P2P flow: export, SET TPH, register, revoke, re-SET", () => {
     expect(mlx5IbPageFault(k, t.ib, mr.lkey)).toBe(0);
     mkey = mkeyOf(t, ufd, mr.handle)!;
     expect(mkey.xltValid).toBe(true);
-    expect(t.hw.tlpHints(mkey.index)).toEqual({ th: true, ph: 2, st: 0x4321, prefix: true });
+    expect(t.nicHw.tlpHints(mkey.index)).toEqual({ th: true, ph: 2, st: 0x4321, prefix: true });
   });
 
   it("proposed re-queries at re-map and sends the new tag", () => {
@@ -66,7 +66,7 @@ describe("P2P flow: export, SET TPH, register, revoke, re-SET", () => {
     setDmaBufTph(k, devFd, { fd: dmabufFd, flags, st: 0x22, stExt: 0x5555, ph: 1 });
     expect(mlx5IbPageFault(k, t.ib, mr.lkey)).toBe(0);
     const mkey = mkeyOf(t, ufd, mr.handle)!;
-    expect(t.hw.tlpHints(mkey.index)).toEqual({ th: true, ph: 1, st: 0x5555, prefix: true });
+    expect(t.nicHw.tlpHints(mkey.index)).toEqual({ th: true, ph: 1, st: 0x5555, prefix: true });
     // The old table entry was released: one entry in use, no leak.
     expect([...t.nic.st!.idxXa.values()]).toEqual([{ usecount: 1, tag: 0x5555 }]);
     expect(t.nic.st!.leaked).toEqual([]);

@@ -142,7 +142,7 @@ describe("DMAH and PD use counts", () => {
       dmah,
     });
     t.k.fdClose(t.ufd);
-    expect(t.hw.mkeys.size).toBe(0);
+    expect(t.nicHw.mkeys.size).toBe(0);
     expect(t.nic.st!.idxXa.size).toBe(0);
     expect(t.acc.dmabufs[0]!.dmabuf.attachments).toEqual([]);
   });
@@ -277,7 +277,7 @@ describe("DMAH precedence", () => {
     });
     const mkey = mkeyOf(t, t.ufd, mr.handle)!;
     expect(mkey.fields).toMatchObject({ tphEn: true, tphPh: 1, tphStIndex: 1 });
-    expect(t.hw.tlpHints(mkey.index)).toEqual({ th: true, ph: 1, st: 0x0a11, prefix: true });
+    expect(t.nicHw.tlpHints(mkey.index)).toEqual({ th: true, ph: 1, st: 0x0a11, prefix: true });
     expect(t.k.trace.events("dma_buf_get_pci_tph")).toEqual([]);
   });
 
@@ -309,7 +309,7 @@ describe("DMAH precedence", () => {
       dmah,
     });
     const mkey = mkeyOf(t, t.ufd, mr.handle)!;
-    expect(t.hw.tlpHints(mkey.index)).toEqual({ th: true, ph: 2, st: 0x0b33, prefix: true });
+    expect(t.nicHw.tlpHints(mkey.index)).toEqual({ th: true, ph: 2, st: 0x0b33, prefix: true });
     expect(mkey.xlt).toEqual([{ addr: 0x7000_1000n, len: 0x1000n }]);
   });
 });
@@ -355,6 +355,6 @@ describe("re-registration", () => {
     ).toBe(0);
     const now = uverbsMrObject(t.k, t.ufd, mr.handle)!;
     expect(now.lkey).not.toBe(mr.lkey);
-    expect(t.hw.mkeys.size).toBe(1);
+    expect(t.nicHw.mkeys.size).toBe(1);
   });
 });

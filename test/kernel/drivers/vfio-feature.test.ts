@@ -24,7 +24,6 @@ import {
   VFIO_DEVICE_FEATURE_SET as SET,
   VFIO_DMA_BUF_TPH_ST as ST,
   VFIO_DMA_BUF_TPH_ST_EXT as ST_EXT,
-  vfio_device_feature,
   vfio_device_feature_dma_buf_mainline,
 } from "../../../src/kernel/include/uapi/linux/vfio.js";
 import type { Kernel } from "../../../src/kernel/kernel.js";
@@ -32,26 +31,20 @@ import type { RevisionName } from "../../../src/kernel/revision.js";
 import { vfioPciCoreRegisterDevice, vfioPciOpen } from "../../../src/kernel/vfio/pci/vfio_pci_core.js";
 import { vfioPciCoreFeatureDmaBuf } from "../../../src/kernel/vfio/pci/vfio_pci_dmabuf_feature.js";
 import { vfioDeviceFeature, vfioUnregisterGroupDev } from "../../../src/kernel/vfio/vfio_main.js";
+import { vfioFeatureArgRaw as arg, encodeDmaBufTph } from "../../../src/uapi/vfio.js";
 import {
   ACC_BAR_SIZE,
+  ACC_SIBLING,
   bootTestbed,
   dmaBufPayload,
   exportDmaBuf,
   type TestbedOptions,
-  tphPayload,
 } from "./testbed.js";
 
 const U64 = 1n << 64n;
 
-/** The ioctl argument: header (argsz, flags) + payload, with argsz and the readable length overridable. */
-function arg(flags: number, payload: Uint8Array, o: { argsz?: number; readable?: number } = {}): Uint8Array {
-  const argsz = o.argsz ?? 8 + payload.length;
-  const bytes = encode(vfio_device_feature, { argsz, flags, data: [...payload] });
-  return bytes.subarray(0, o.readable ?? bytes.length);
-}
-
 function setup(o: TestbedOptions = {}) {
-  const t = bootTestbed({ accSibling: true, ...o });
+  const t = bootTestbed({ sibling: "unbound", ...o });
   const devFd = vfioPciOpen(t.k, t.acc);
   return { ...t, devFd };
 }
@@ -213,7 +206,7 @@ describe("VFIO_DEVICE_FEATURE_DMA_BUF: each check in order", () => {
 
   it("a device that cannot export -> -EOPNOTSUPP, before the flag check", () => {
     const t = setup();
-    const sib = vfioPciCoreRegisterDevice(t.k, t.k.pciDev("0000:04:00.1")!, { dmabuf: false });
+    const sib = vfioPciCoreRegisterDevice(t.k, t.k.pciDev(ACC_SIBLING)!, { dmabuf: false });
     if (typeof sib === "number") throw new Error("bind");
     const fd = vfioPciOpen(t.k, sib);
     expect(vfioDeviceFeature(t.k, fd, arg(SET | DMA_BUF, dmaBufPayload(t.k)))).toBe(-EOPNOTSUPP);
@@ -289,7 +282,7 @@ describe("VFIO_DEVICE_FEATURE_DMA_BUF_TPH (v11): each check in order", () => {
     return { ...t, dmabufFd };
   }
   const T = (fd: number, flags: number, ph = 0, extra: Partial<{ st: number; stExt: number }> = {}) =>
-    tphPayload({ fd, flags, ph, ...extra });
+    encodeDmaBufTph({ fd, flags, ph, ...extra });
   type TRow = readonly [string, TestbedOptions, (fd: number) => Uint8Array, number];
   const rows: TRow[] = [
     [
@@ -364,7 +357,7 @@ describe("VFIO_DEVICE_FEATURE_DMA_BUF_TPH (v11): each check in order", () => {
 
   it("a dma-buf of another vfio device -> -EINVAL", () => {
     const t = tph();
-    const sib = vfioPciCoreRegisterDevice(t.k, t.k.pciDev("0000:04:00.1")!);
+    const sib = vfioPciCoreRegisterDevice(t.k, t.k.pciDev(ACC_SIBLING)!);
     if (typeof sib === "number") throw new Error("bind");
     const sibFd = vfioPciOpen(t.k, sib);
     const otherBuf = exportDmaBuf(t.k, sibFd);

@@ -139,7 +139,7 @@ describe("function level reset", () => {
 
 describe("hot reset", () => {
   it("revokes every vfio device on the bus and brings them back", () => {
-    const f = flow({ accSibling: true });
+    const f = flow({ sibling: "unbound" });
     const sib = vfioPciCoreRegisterDevice(f.k, f.k.pciDev("0000:04:00.1")!);
     if (typeof sib === "number") throw new Error("bind");
     const sibFd = vfioPciOpen(f.k, sib);
@@ -158,7 +158,7 @@ describe("hot reset", () => {
   });
 
   it("a function on the bus not bound to vfio-pci -> -EINVAL, nothing revoked", () => {
-    const f = flow({ accSibling: true });
+    const f = flow({ sibling: "unbound" });
     expect(vfioPciIoctlHotReset(f.k, f.devFd)).toBe(-EINVAL);
     expect(f.invalidations()).toBe(0);
   });

@@ -3,11 +3,11 @@
  * the NIC sends for an MR registered on a tagged dma-buf, and the open problems 1, 2, 4 and 5.
  */
 import { errnoName } from "../../../kernel/errno.js";
+import { encodeDmahInitAttr } from "../../../uapi/rdma/verbs-structs.js";
 import { ibv_alloc_dmah, ibv_dealloc_dmah, ibv_dereg_mr } from "../../../uapi/verbs.js";
 import { ACC_BAR, cpuTag, mkeyOf, NIC_DIRECT, nicTouch, showHints, tlpOf } from "../machine.js";
 import {
   BUF_LEN,
-  dmahAttr,
   exportDmaBuf,
   exportTagged,
   regDmabufMr,
@@ -77,7 +77,7 @@ const dmahPrecedence: Check = {
     const app = startApp(s, m);
     const fd = exportTagged(s, m, owner, { st: 0x21, stExt: 0x4321, ph: 2 });
     const appFd = owner.libc.sendFd(fd, app.libc);
-    const attr = dmahAttr({ cpu: 2, memType: 0, ph: 1 });
+    const attr = encodeDmahInitAttr({ cpu: 2, memType: 0, ph: 1 });
     const dmah = s.some("ibv_alloc_dmah(cpu 2, VM, ph 1)", ibv_alloc_dmah(app.ctx, attr), app.libc);
     const mr = s.some("ibv_reg_mr_ex(dma-buf, DMAH)", regDmabufMr(app, appFd, { dmah }), app.libc);
     const h = tlpOf(m, mr);
@@ -164,7 +164,7 @@ const noLeak: Check = {
       s.errval(`ibv_dereg_mr #${i + 2}`, ibv_dereg_mr(again), 0);
       const d = s.some(
         "ibv_alloc_dmah(cpu 1)",
-        ibv_alloc_dmah(app.ctx, dmahAttr({ cpu: 1, memType: 0, ph: 0 })),
+        ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ cpu: 1, memType: 0, ph: 0 })),
         app.libc,
       );
       s.errval("ibv_dealloc_dmah", ibv_dealloc_dmah(d), 0);
@@ -212,7 +212,7 @@ const fullFallsBack: Check = {
     for (let cpu = 0; cpu < 7; cpu++)
       s.some(
         `ibv_alloc_dmah(cpu ${cpu})`,
-        ibv_alloc_dmah(app.ctx, dmahAttr({ cpu, memType: 0, ph: 0 })),
+        ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ cpu, memType: 0, ph: 0 })),
         app.libc,
       );
     const fd = exportTagged(s, m, owner, { st: 0x21, stExt: 0x4321, ph: 2 });

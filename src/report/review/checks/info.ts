@@ -9,9 +9,10 @@ import { VFIO_DMA_BUF_TPH_ST, VFIO_DMA_BUF_TPH_ST_EXT } from "../../../kernel/in
 import { pcieTphEnabledReqType } from "../../../kernel/pci/tph.js";
 import { getField } from "../../../pcie/bits.js";
 import { TPH } from "../../../pcie/registers.js";
+import { encodeDmahInitAttr } from "../../../uapi/rdma/verbs-structs.js";
 import { ibv_alloc_dmah } from "../../../uapi/verbs.js";
 import { NIC, showHints, tlpOf } from "../machine.js";
-import { type App, dmahAttr, exportDmaBuf, regDmabufMr, setTph, startApp, startOwner } from "../program.js";
+import { type App, exportDmaBuf, regDmabufMr, setTph, startApp, startOwner } from "../program.js";
 import { type Check, showC } from "../scenario.js";
 
 const reservedCompleter: Check = {
@@ -81,7 +82,7 @@ const cpuExporter: Check = {
     const why = m.k.trace.last("mlx5_ib_dmabuf_no_tph")?.note;
     const dmah = s.some(
       "ibv_alloc_dmah(cpu 1)",
-      ibv_alloc_dmah(app.ctx, dmahAttr({ cpu: 1, memType: 0, ph: 0 })),
+      ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ cpu: 1, memType: 0, ph: 0 })),
       app.libc,
     );
     const withDmah = s.some(

@@ -5,7 +5,6 @@
  */
 
 import { errnoName } from "../../../kernel/errno.js";
-import { encode } from "../../../kernel/include/uapi/codec.js";
 import type { PciDev } from "../../../kernel/pci/pci.js";
 import {
   PCI_TPH_ST_DS_MODE,
@@ -21,15 +20,11 @@ import {
 } from "../../../kernel/pci/tph.js";
 import { getField } from "../../../pcie/bits.js";
 import { TPH } from "../../../pcie/registers.js";
-import {
-  IBV_REG_MR_MASK_ADDR,
-  IBV_REG_MR_MASK_DMAH,
-  ibv_mr_init_attr,
-} from "../../../uapi/rdma/verbs-structs.js";
+import { encodeDmahInitAttr } from "../../../uapi/rdma/verbs-structs.js";
 import { ibv_alloc_dmah, ibv_reg_mr_ex } from "../../../uapi/verbs.js";
 import type { Machine } from "../machine.js";
 import { ACC, NIC, showHints, tlpOf } from "../machine.js";
-import { ACCESS, dmahAttr, startApp } from "../program.js";
+import { startApp, userMrAttr } from "../program.js";
 import { type Check, hex, type Scenario } from "../scenario.js";
 
 function dev(m: Machine, bdf: string): PciDev {
@@ -158,22 +153,20 @@ const notph: Check = {
     const app = startApp(s, m);
     s.none(
       "ibv_alloc_dmah(cpu 1)",
-      ibv_alloc_dmah(app.ctx, dmahAttr({ cpu: 1, memType: 0, ph: 0 })),
+      ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ cpu: 1, memType: 0, ph: 0 })),
       app.libc,
       "EOPNOTSUPP",
     );
-    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(app.ctx, dmahAttr({ ph: 1 })), app.libc);
-    const attr = encode(ibv_mr_init_attr, {
-      length: 0x10000n,
-      access: ACCESS,
-      comp_mask: BigInt(IBV_REG_MR_MASK_ADDR | IBV_REG_MR_MASK_DMAH),
-      iova: 0n,
-      addr: 0x7f12_3400_0000n,
-      fd: 0,
-      fd_offset: 0n,
-      dmah: dmah.ptr,
-    });
-    const mr = s.some("ibv_reg_mr_ex(addr, DMAH ph 1)", ibv_reg_mr_ex(app.pd, attr), app.libc);
+    const dmah = s.some(
+      "ibv_alloc_dmah(ph 1)",
+      ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ ph: 1 })),
+      app.libc,
+    );
+    const mr = s.some(
+      "ibv_reg_mr_ex(addr, DMAH ph 1)",
+      ibv_reg_mr_ex(app.pd, userMrAttr({ dmah })),
+      app.libc,
+    );
     const h = tlpOf(m, mr);
     s.expect(!h.th, `MR with a PH DMAH under pci=notph: NIC sends ${showHints(h)}`);
     return `CPU DMAH NULL EOPNOTSUPP; PH-only DMAH MR: NIC sends ${showHints(h)}`;

@@ -3,20 +3,18 @@
  * up, ODP and re-registration limits, and the dma-buf MR registration checks
  * (linux-tph-stack.md sections 2 and 3).
  */
-import { encode } from "../../../kernel/include/uapi/codec.js";
+
 import {
+  encodeDmahInitAttr,
   IBV_ACCESS,
   IBV_REG_MR_MASK_ADDR,
-  IBV_REG_MR_MASK_DMAH,
   IBV_REG_MR_MASK_FD,
   IBV_REG_MR_MASK_FD_OFFSET,
   IBV_REG_MR_MASK_IOVA,
-  ibv_mr_init_attr,
 } from "../../../uapi/rdma/verbs-structs.js";
 import {
   IBV_REREG_MR_CHANGE_ACCESS,
   IBV_REREG_MR_ERR_CMD,
-  type IbvDmah,
   ibv_alloc_dmah,
   ibv_dealloc_dmah,
   ibv_dereg_mr,
@@ -30,29 +28,12 @@ import {
   type App,
   BUF_LEN,
   dmabufMrAttr,
-  dmahAttr,
   exportDmaBuf,
   startApp,
   startOwner,
+  userMrAttr,
 } from "../program.js";
 import { type Check, errnoStr, hex, type Scenario } from "../scenario.js";
-
-/** A user buffer address (anonymous memory below TASK_SIZE). */
-const USER_ADDR = 0x7f12_3400_0000n;
-
-/** struct ibv_mr_init_attr for user memory (ADDR, iova = addr), with an optional DMAH. */
-function addrMrAttr(o: { dmah?: IbvDmah; access?: number } = {}): Uint8Array {
-  return encode(ibv_mr_init_attr, {
-    length: 0x10000n,
-    access: o.access ?? ACCESS,
-    comp_mask: BigInt(IBV_REG_MR_MASK_ADDR | (o.dmah ? IBV_REG_MR_MASK_DMAH : 0)),
-    iova: 0n,
-    addr: USER_ADDR,
-    fd: 0,
-    fd_offset: 0n,
-    dmah: o.dmah?.ptr ?? 0n,
-  });
-}
 
 function app(s: Scenario, o: Parameters<Scenario["boot"]>[0] = {}) {
   const m = s.boot(o);
@@ -74,13 +55,19 @@ const allocChecks: Check = {
   run(s) {
     const { app: a } = app(s);
     const parts = [
-      dmahRefused(s, a, "cpu 8 of 8", dmahAttr({ cpu: 8, memType: 0, ph: 0 }), "EINVAL"),
-      dmahRefused(s, a, "ph 4", dmahAttr({ ph: 4 }), "EINVAL"),
-      dmahRefused(s, a, "mem type 2", dmahAttr({ cpu: 1, memType: 2, ph: 0 }), "EOPNOTSUPP"),
+      dmahRefused(s, a, "cpu 8 of 8", encodeDmahInitAttr({ cpu: 8, memType: 0, ph: 0 }), "EINVAL"),
+      dmahRefused(s, a, "ph 4", encodeDmahInitAttr({ ph: 4 }), "EINVAL"),
+      dmahRefused(s, a, "mem type 2", encodeDmahInitAttr({ cpu: 1, memType: 2, ph: 0 }), "EOPNOTSUPP"),
     ];
     s.ok("sched_setaffinity(0, {0,1})", a.libc.sched_setaffinity(0, [0, 1]), a.libc);
-    parts.push(dmahRefused(s, a, "cpu 3 outside affinity", dmahAttr({ cpu: 3, memType: 0, ph: 0 }), "EPERM"));
-    s.some("cpu 1 inside affinity", ibv_alloc_dmah(a.ctx, dmahAttr({ cpu: 1, memType: 0, ph: 0 })), a.libc);
+    parts.push(
+      dmahRefused(s, a, "cpu 3 outside affinity", encodeDmahInitAttr({ cpu: 3, memType: 0, ph: 0 }), "EPERM"),
+    );
+    s.some(
+      "cpu 1 inside affinity",
+      ibv_alloc_dmah(a.ctx, encodeDmahInitAttr({ cpu: 1, memType: 0, ph: 0 })),
+      a.libc,
+    );
     return parts.join(", ");
   },
 };
@@ -93,11 +80,11 @@ const mlx5Dmah: Check = {
   run(s) {
     const { app: a } = app(s);
     const parts = [
-      dmahRefused(s, a, "no PH", dmahAttr({ cpu: 1, memType: 0 }), "EINVAL"),
-      dmahRefused(s, a, "CPU without MEM_TYPE", dmahAttr({ cpu: 1, ph: 0 }), "EINVAL"),
-      dmahRefused(s, a, "MEM_TYPE without CPU", dmahAttr({ memType: 0, ph: 0 }), "EINVAL"),
+      dmahRefused(s, a, "no PH", encodeDmahInitAttr({ cpu: 1, memType: 0 }), "EINVAL"),
+      dmahRefused(s, a, "CPU without MEM_TYPE", encodeDmahInitAttr({ cpu: 1, ph: 0 }), "EINVAL"),
+      dmahRefused(s, a, "MEM_TYPE without CPU", encodeDmahInitAttr({ memType: 0, ph: 0 }), "EINVAL"),
     ];
-    s.some("PH only", ibv_alloc_dmah(a.ctx, dmahAttr({ ph: 2 })), a.libc);
+    s.some("PH only", ibv_alloc_dmah(a.ctx, encodeDmahInitAttr({ ph: 2 })), a.libc);
     return `${parts.join(", ")}; PH only allocated`;
   },
 };
@@ -109,8 +96,8 @@ const busy: Check = {
   ref: "linux-tph-stack.md 3",
   run(s) {
     const { m, app: a } = app(s);
-    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, dmahAttr({ ph: 1 })), a.libc);
-    const mr = s.some("ibv_reg_mr_ex(addr, DMAH)", ibv_reg_mr_ex(a.pd, addrMrAttr({ dmah })), a.libc);
+    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, encodeDmahInitAttr({ ph: 1 })), a.libc);
+    const mr = s.some("ibv_reg_mr_ex(addr, DMAH)", ibv_reg_mr_ex(a.pd, userMrAttr({ dmah })), a.libc);
     const h = tlpOf(m, mr);
     s.expect(h.th && h.ph === 1, `MR with a PH-only DMAH: NIC sends ${showHints(h)}, expected PH=1`);
     s.errval("ibv_dealloc_dmah while used", ibv_dealloc_dmah(dmah), "EBUSY");
@@ -128,15 +115,23 @@ const tableFull: Check = {
   run(s) {
     const { app: a } = app(s);
     for (let cpu = 0; cpu < 7; cpu++)
-      s.some(`DMAH cpu ${cpu}`, ibv_alloc_dmah(a.ctx, dmahAttr({ cpu, memType: 0, ph: 0 })), a.libc);
+      s.some(
+        `DMAH cpu ${cpu}`,
+        ibv_alloc_dmah(a.ctx, encodeDmahInitAttr({ cpu, memType: 0, ph: 0 })),
+        a.libc,
+      );
     const full = dmahRefused(
       s,
       a,
       `cpu 7 (tag ${hex(cpuTag(7).xst)})`,
-      dmahAttr({ cpu: 7, memType: 0, ph: 0 }),
+      encodeDmahInitAttr({ cpu: 7, memType: 0, ph: 0 }),
       "EBUSY",
     );
-    s.some("cpu 0 again (equal tag)", ibv_alloc_dmah(a.ctx, dmahAttr({ cpu: 0, memType: 0, ph: 0 })), a.libc);
+    s.some(
+      "cpu 0 again (equal tag)",
+      ibv_alloc_dmah(a.ctx, encodeDmahInitAttr({ cpu: 0, memType: 0, ph: 0 })),
+      a.libc,
+    );
     return `8-entry table: 7 CPU tags allocated, ${full}, cpu 0 again shares its entry`;
   },
 };
@@ -148,10 +143,10 @@ const odp: Check = {
   ref: "linux-tph-stack.md 2",
   run(s) {
     const { app: a } = app(s);
-    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, dmahAttr({ ph: 1 })), a.libc);
+    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, encodeDmahInitAttr({ ph: 1 })), a.libc);
     const access = ACCESS | IBV_ACCESS.ON_DEMAND;
-    s.none("ODP MR with DMAH", ibv_reg_mr_ex(a.pd, addrMrAttr({ dmah, access })), a.libc, "EOPNOTSUPP");
-    s.some("ODP MR without DMAH", ibv_reg_mr_ex(a.pd, addrMrAttr({ access })), a.libc);
+    s.none("ODP MR with DMAH", ibv_reg_mr_ex(a.pd, userMrAttr({ dmah, access })), a.libc, "EOPNOTSUPP");
+    s.some("ODP MR without DMAH", ibv_reg_mr_ex(a.pd, userMrAttr({ access })), a.libc);
     return "ODP MR with a DMAH NULL EOPNOTSUPP, without one registered";
   },
 };
@@ -163,9 +158,9 @@ const rereg: Check = {
   ref: "linux-tph-stack.md 2",
   run(s) {
     const { app: a } = app(s);
-    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, dmahAttr({ ph: 1 })), a.libc);
-    const tph = s.some("MR with DMAH", ibv_reg_mr_ex(a.pd, addrMrAttr({ dmah })), a.libc);
-    const plain = s.some("MR without TPH", ibv_reg_mr_ex(a.pd, addrMrAttr()), a.libc);
+    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, encodeDmahInitAttr({ ph: 1 })), a.libc);
+    const tph = s.some("MR with DMAH", ibv_reg_mr_ex(a.pd, userMrAttr({ dmah })), a.libc);
+    const plain = s.some("MR without TPH", ibv_reg_mr_ex(a.pd, userMrAttr()), a.libc);
     const lw = IBV_ACCESS.LOCAL_WRITE;
     const ret = ibv_rereg_mr(tph, IBV_REREG_MR_CHANGE_ACCESS, null, 0n, 0n, lw);
     s.expect(

@@ -12,13 +12,13 @@ import {
 } from "../../../kernel/include/uapi/linux/vfio.js";
 import { SEEK_END } from "../../../uapi/libc.js";
 import { ibv_reg_dmabuf_mr } from "../../../uapi/verbs.js";
+import { vfioFeatureArgRaw } from "../../../uapi/vfio.js";
 import { ACC_BAR, ACC_BAR_SIZE, mkeyOf } from "../machine.js";
 import {
   ACCESS,
   dmaBufPayload,
   type ExportOpts,
   exportDmaBuf,
-  featureArg,
   type Owner,
   setMemory,
   startApp,
@@ -85,7 +85,11 @@ const featureFlags: Check = {
     const { m, owner: o } = owner(s);
     const p = dmaBufPayload(m.headers.dmaBufStruct);
     const call = (flags: number, a: { argsz?: number } = {}) =>
-      o.libc.ioctl(o.devFd, VFIO_DEVICE_FEATURE, featureArg(flags | VFIO_DEVICE_FEATURE_DMA_BUF, p, a));
+      o.libc.ioctl(
+        o.devFd,
+        VFIO_DEVICE_FEATURE,
+        vfioFeatureArgRaw(flags | VFIO_DEVICE_FEATURE_DMA_BUF, p, a),
+      );
     s.ok("PROBE", call(VFIO_DEVICE_FEATURE_PROBE), o.libc);
     s.ok("PROBE | GET", call(VFIO_DEVICE_FEATURE_PROBE | GET), o.libc);
     s.fails("SET", call(VFIO_DEVICE_FEATURE_SET), o.libc, "EINVAL");
@@ -109,7 +113,9 @@ const header: Check = {
   run(s) {
     const { m, owner: o } = owner(s);
     const layout = m.headers.dmaBufStruct;
-    const short = featureArg(GET | VFIO_DEVICE_FEATURE_DMA_BUF, dmaBufPayload(layout), { readable: 16 });
+    const short = vfioFeatureArgRaw(GET | VFIO_DEVICE_FEATURE_DMA_BUF, dmaBufPayload(layout), {
+      readable: 16,
+    });
     s.fails("header cut after 8 bytes", o.libc.ioctl(o.devFd, VFIO_DEVICE_FEATURE, short), o.libc, "EFAULT");
     const one = [{ offset: 0n, length: 0x1000n }];
     const parts = [
@@ -164,7 +170,7 @@ const cannotExport: Check = {
   kind: "check",
   ref: "linux-tph-stack.md 5",
   run(s) {
-    const { m, owner: o } = owner(s, { accExportable: false });
+    const { m, owner: o } = owner(s, { accDmaBuf: false });
     const layout = m.headers.dmaBufStruct;
     const probe = refused(
       s,

@@ -11,17 +11,9 @@ import {
   VFIO_DMA_BUF_TPH_ST,
   VFIO_DMA_BUF_TPH_ST_EXT,
 } from "../../../kernel/include/uapi/linux/vfio.js";
+import { encodeDmaBufTph, vfioFeatureArgRaw } from "../../../uapi/vfio.js";
 import { showHints, tlpOf } from "../machine.js";
-import {
-  exportDmaBuf,
-  featureArg,
-  type Owner,
-  regDmabufMr,
-  setTph,
-  startApp,
-  startOwner,
-  tphPayload,
-} from "../program.js";
+import { exportDmaBuf, type Owner, regDmabufMr, setTph, startApp, startOwner } from "../program.js";
 import { type Check, type Scenario, showC } from "../scenario.js";
 
 const FEATURE = VFIO_DEVICE_FEATURE_DMA_BUF_TPH;
@@ -43,7 +35,7 @@ function feature(
   payload: Uint8Array,
   o: { argsz?: number; readable?: number } = {},
 ) {
-  return owner.libc.ioctl(owner.devFd, VFIO_DEVICE_FEATURE, featureArg(flags | FEATURE, payload, o));
+  return owner.libc.ioctl(owner.devFd, VFIO_DEVICE_FEATURE, vfioFeatureArgRaw(flags | FEATURE, payload, o));
 }
 
 const absent: Check = {
@@ -56,7 +48,7 @@ const absent: Check = {
     const set = setTph(owner, { fd, flags: VFIO_DMA_BUF_TPH_ST, st: 0x21, ph: 2 });
     const setShown = showC(set, owner.libc);
     s.fails("SET on a non-completer", set, owner.libc, "EOPNOTSUPP");
-    const probe = feature(owner, VFIO_DEVICE_FEATURE_PROBE | SET, tphPayload({ fd, flags: 0 }));
+    const probe = feature(owner, VFIO_DEVICE_FEATURE_PROBE | SET, encodeDmaBufTph({ fd, flags: 0 }));
     s.fails("PROBE on a non-completer", probe, owner.libc, "EOPNOTSUPP");
     return `DevCap2 TPH Completer = 0: SET ${setShown}, PROBE ${showC(probe, owner.libc)}`;
   },
@@ -69,7 +61,7 @@ const setOnly: Check = {
   ref: "linux-tph-stack.md 5",
   run(s) {
     const { owner, fd } = ownerWithBuffer(s);
-    const p = tphPayload({ fd, flags: VFIO_DMA_BUF_TPH_ST, st: 0x21, ph: 2 });
+    const p = encodeDmaBufTph({ fd, flags: VFIO_DMA_BUF_TPH_ST, st: 0x21, ph: 2 });
     s.ok("PROBE | SET", feature(owner, VFIO_DEVICE_FEATURE_PROBE | SET, p), owner.libc);
     s.fails("GET", feature(owner, VFIO_DEVICE_FEATURE_GET, p), owner.libc, "EINVAL");
     s.fails(
