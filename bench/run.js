@@ -5,7 +5,7 @@ import { benchScenarios } from "../dist/hw/fabric/bench.js";
 import { benchEngine } from "../dist/sim/bench-engine.js";
 
 for (const r of benchScenarios()) {
-  console.log(JSON.stringify({ scenario: `fabric/${r.scenario}`, ...r }));
+  console.log(JSON.stringify({ ...r, scenario: `fabric/${r.scenario}` }));
 }
 for (const r of benchEngine()) {
   console.log(JSON.stringify({ scenario: `engine/${r.name}`, ...r }));

@@ -44,6 +44,10 @@ export interface CompleterResult {
 export interface ConsumerResult {
   /** Message landed to message consumed, ns. */
   readonly timeToConsumeNs: { readonly p50: number | null; readonly p99: number | null };
+  /** Busy fraction of the flow's consumer engines over the measured time (near 1: saturated). */
+  readonly utilization: number;
+  /** Most messages landed and waiting for an engine at once (grows without bound when saturated). */
+  readonly maxBacklog: number;
 }
 
 export interface InvariantResult {

@@ -79,7 +79,11 @@ export function toRevisionResult(
       latencyNs: { p50: l.p50, p99: l.p99, max: l.max },
     };
     if (f.consumeNs.count > 0)
-      consumers[name] = { timeToConsumeNs: { p50: f.consumeNs.p50, p99: f.consumeNs.p99 } };
+      consumers[name] = {
+        timeToConsumeNs: { p50: f.consumeNs.p50, p99: f.consumeNs.p99 },
+        utilization: f.consumer?.utilization ?? 0,
+        maxBacklog: f.consumer?.maxBacklog ?? 0,
+      };
   }
   const links: Record<string, LinkResult> = {};
   for (const [bdf, l] of Object.entries(fr.links)) {

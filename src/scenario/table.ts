@@ -61,6 +61,14 @@ function metricRows(revs: readonly RevisionName[], res: (r: RevisionName) => Rev
         "  time to consume p50 / p99 ns",
         ...cells((x) => `${num(ttc(x)?.p50 ?? 0)} / ${num(ttc(x)?.p99 ?? 0)}`),
       ]);
+    const cons = (x: RevisionResult) => x.consumers[name];
+    if (revs.some((r) => cons(res(r))))
+      rows.push([
+        "  consumer busy / max backlog",
+        ...cells(
+          (x) => `${(100 * (cons(x)?.utilization ?? 0)).toFixed(1)}% / ${num(cons(x)?.maxBacklog ?? 0)}`,
+        ),
+      ]);
   }
   rows.push(["TLPs"]);
   rows.push(["  total", ...cells((x) => num(x.tlps.total))]);

@@ -67,7 +67,7 @@ describe("runScenario", () => {
     expect(Object.keys(v.completers.accelerator.partitions)).toEqual(["p0", "p1", "p2"]);
     expect(Object.keys(v.completers.accelerator.partitions.p1)).toEqual(["hits", "misses"]);
     for (const c of Object.values(v.consumers)) {
-      expect(Object.keys(c as object)).toEqual(["timeToConsumeNs"]);
+      expect(Object.keys(c as object)).toEqual(["timeToConsumeNs", "utilization", "maxBacklog"]);
       expect(Object.keys((c as { timeToConsumeNs: object }).timeToConsumeNs)).toEqual(["p50", "p99"]);
     }
     expect(Object.keys(v.tlps)).toEqual(["total", "withTph", "stale"]);

@@ -17,7 +17,7 @@ import type { Simulator } from "../../sim/engine.js";
 import type { PciFunction } from "../pci-function.js";
 import { KIND_CPLD, KIND_MWR, MAX_TLPS } from "./batches.js";
 import { WayCache } from "./cache.js";
-import { type ConsumeCost, Consumers } from "./consumer.js";
+import { type ConsumeCost, type ConsumerStats, Consumers, type ConsumeWork } from "./consumer.js";
 import type { BatchReceiver, Datapath } from "./datapath.js";
 import { BYPASS, busOf, type FlowState, NONE } from "./flow-state.js";
 import type { FabricParams } from "./params.js";
@@ -83,7 +83,20 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
 
   /** Start consumers (needs the simulator; called once by the fabric). */
   attach(sim: Simulator): void {
-    this.consumers = new Consumers(sim, this.flows, this, this.p.metrics.warmupNs * 1000, "accelerator");
+    const warm = Math.round(this.p.metrics.warmupNs * 1000);
+    this.consumers = new Consumers(
+      sim,
+      this.flows,
+      this,
+      warm,
+      this.a.consumer.maxOutstandingLines,
+      "accelerator",
+    );
+  }
+
+  /** Consumer figures of flow `flow` now (undefined: none of its messages landed here). */
+  consumerStats(flow: number, now: number): ConsumerStats | undefined {
+    return this.consumers?.stats(flow, now);
   }
 
   /** Partition for unknown tags and reads without TH. */
@@ -302,24 +315,28 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
     this.dp.send(slot);
   }
 
-  /** Consumer read cost (lookups in its partition first, misses from HBM, filled into it). */
-  consumeCost(f: FlowState, addr: number, size: number): number {
+  /**
+   * Consumer read cost (lookups in its partition first, misses from HBM, filled into it). Misses
+   * stream at hbmNsPerLine, or at maxOutstandingLines per hbmLatencyNs when that is slower.
+   */
+  consumeCost(f: FlowState, addr: number, size: number, w: ConsumeWork): void {
     const c = this.a.consumer;
     const part = f.snap!.consumerPart;
     const line = this.cache.lineBytes;
     const first = Math.floor(addr / line);
-    this.cache.readRange(first, Math.floor((addr + size - 1) / line) - first + 1, part, true);
+    const n = Math.floor((addr + size - 1) / line) - first + 1;
     const cache = this.cache;
+    cache.readRange(first, n, part, true);
     this.hbmReadBytes += cache.rMiss * line;
     f.consumedLocal += cache.rHits;
     f.consumedRemote += cache.rRemote;
     f.consumedMiss += cache.rMiss;
-    const ns =
-      c.startNs +
-      cache.rHits * c.localNsPerLine +
-      cache.rRemote * c.remoteNsPerLine +
-      cache.rMiss * c.hbmNsPerLine;
-    return this.ps(ns + (cache.rMiss > 0 ? c.hbmLatencyNs : 0));
+    const missNs = Math.max(c.hbmNsPerLine, c.hbmLatencyNs / c.maxOutstandingLines);
+    w.busy = this.ps(
+      c.startNs + cache.rHits * c.localNsPerLine + cache.rRemote * c.remoteNsPerLine + cache.rMiss * missNs,
+    );
+    w.latency = cache.rMiss > 0 ? this.ps(c.hbmLatencyNs) : 0;
+    w.lines = n;
   }
 }
 

@@ -6,11 +6,18 @@
  * partition, so lookups see every copy and no coherence bookkeeping is needed.
  *
  * Lines are numbered by address / lineBytes; the set is line mod sets and the stored tag is
- * line / sets (an int32, so addresses up to 2^(31 + log2(sets x line)) bytes). Tags and LRU stamps
- * of a set sit next to each other in one Int32Array (two 64-byte host cache lines for 16 ways),
- * which keeps the model's own memory traffic low. The range operations (consecutive lines: a TLP, a message) step the set index instead
- * of dividing per line and report what happened in the r* fields, so the hot paths make one call
- * per TLP batch or message.
+ * line / sets (an int32, so addresses up to 2^(31 + log2(sets x line)) bytes). Replacement takes
+ * the partition's lowest invalid way, else its least recently used line.
+ *
+ * Lookups and replacement avoid walking a set's ways where they can (a 16-way set walked way by
+ * way costs more than the rest of a line's work), without changing what they find: each set
+ * remembers the way it used last (a read often follows the write of the line) and an upper bound
+ * of its tags (streaming writes bring ever higher tags: above the bound = absent; a full walk makes
+ * the bound exact again), and each (set, partition) keeps its valid ways on a ring in recency
+ * order (the most recent's predecessor is the victim; replacing it only rotates the ring).
+ * Otherwise a lookup walks the set's valid ways (bit masks). The range operations (consecutive
+ * lines: a TLP, a message) step the set instead of dividing per line and report what happened in
+ * the r* fields, so the hot paths make one call per TLP batch or message.
  */
 import { ModelError } from "../../base/errors.js";
 
@@ -30,6 +37,27 @@ export interface PartitionStats {
   readonly dirtyEvictions: number;
 }
 
+/** Range operations (a write installs dirty lines, a read clean ones: OP_WRITE = 1 = dirty). */
+const OP_READ = 0;
+const OP_WRITE = 1;
+const OP_INVALIDATE = 2;
+
+/**
+ * A set's record in `rec` (int32s): masks of the valid ways 0..31 and 32..63, the way used last,
+ * then per partition its ring (most recent way + 1, 0 = empty; invalid ways), then per way its
+ * tag (-1: invalid), then per way its links (the ways before and after it in recency order, the
+ * ring closing from the least recent back to the most recent; dirty). One record per set keeps a
+ * line's work in a few host cache lines.
+ */
+const VALID = 0;
+const LAST = 2;
+const LISTS = 3;
+const LINK_MASK = 0xff;
+const NEXT_SHIFT = 8;
+const DIRTY_BIT = 0x10000;
+const HEAD_MASK = 0xff;
+const FREE_SHIFT = 16;
+
 const HITS = 0;
 const REMOTE = 1;
 const MISSES = 2;
@@ -48,15 +76,17 @@ export class WayCache {
   rRemote = 0;
   rMiss = 0;
   rDirty = 0;
+  private readonly parts: number;
   private readonly partFirst: Int32Array;
   private readonly partCount: Int32Array;
   private readonly wayPart: Int32Array;
-  /** Per set: `ways` tags (-1 = invalid) then `ways` LRU stamps. */
-  private readonly meta: Int32Array;
-  /** Per set: bit masks of the valid ways 0..31 and 32..63 (lookups test valid ways only). */
-  private readonly valid: Int32Array;
-  private readonly dirty: Uint8Array;
-  private clock = 0;
+  /** The sets' records (see VALID .. FREE_SHIFT), `stride` int32s each: tags at +tagAt, links at +linkAt. */
+  private readonly rec: Int32Array;
+  private readonly stride: number;
+  private readonly tagAt: number;
+  private readonly linkAt: number;
+  /** Per set, dense (the first thing a lookup reads): an upper bound of its tags, -1 when empty. */
+  private readonly bound: Int32Array;
   /** Allocations and evictions of the range call in progress (added to the stats by finish()). */
   private allocs = 0;
   private evicts = 0;
@@ -82,8 +112,10 @@ export class WayCache {
     this.ways = ways;
     this.lineBytes = lineBytes;
     this.partitionWays = [...partitionWays];
-    this.partFirst = new Int32Array(partitionWays.length);
-    this.partCount = new Int32Array(partitionWays.length);
+    const parts = partitionWays.length;
+    this.parts = parts;
+    this.partFirst = new Int32Array(parts);
+    this.partCount = new Int32Array(parts);
     this.wayPart = new Int32Array(ways);
     let w = 0;
     partitionWays.forEach((n, p) => {
@@ -91,22 +123,28 @@ export class WayCache {
       this.partCount[p] = n;
       for (let i = 0; i < n; i++) this.wayPart[w++] = p;
     });
-    this.meta = new Int32Array(sets * ways * 2);
-    for (let set = 0; set < sets; set++) this.meta.fill(-1, set * 2 * ways, set * 2 * ways + ways);
-    this.dirty = new Uint8Array(sets * ways);
-    this.valid = new Int32Array(sets * 2);
-    this.st = new Float64Array(partitionWays.length * STATS);
+    this.tagAt = LISTS + parts;
+    this.linkAt = this.tagAt + ways;
+    this.stride = this.linkAt + ways;
+    this.rec = new Int32Array(sets * this.stride);
+    for (let set = 0; set < sets; set++) {
+      const r = set * this.stride;
+      this.rec.fill(-1, r + this.tagAt, r + this.tagAt + ways);
+      for (let p = 0; p < parts; p++) this.rec[r + LISTS + p] = this.partCount[p]! << FREE_SHIFT;
+    }
+    this.bound = new Int32Array(sets).fill(-1);
+    this.st = new Float64Array(parts * STATS);
   }
 
   get partitions(): number {
-    return this.partCount.length;
+    return this.parts;
   }
 
   /** Slot (set * ways + way) holding `line`, or -1. */
   find(line: number): number {
     const set = line % this.sets;
-    const s = this.slotIn(set, set * 2 * this.ways, tagOf(line, this.sets));
-    return s < 0 ? -1 : set * this.ways + (s - set * 2 * this.ways);
+    const w = this.wayOf(set * this.stride, set, tagOf(line, this.sets));
+    return w < 0 ? -1 : set * this.ways + w;
   }
 
   /** Partition of the way holding `slot` (as returned by find()). */
@@ -121,81 +159,17 @@ export class WayCache {
    * counts them). Sets rHits, rRemote, rMiss, rDirty.
    */
   writeRange(first: number, n: number, p: number, allocate: boolean, move: boolean): void {
-    const ways = this.ways;
-    const sets = this.sets;
-    let set = first % sets;
-    let tag = tagOf(first, sets);
-    let hits = 0;
-    let remote = 0;
-    let miss = 0;
-    this.rDirty = 0;
-    for (let k = 0; k < n; k++) {
-      const base = set * 2 * ways;
-      const s = this.slotIn(set, base, tag);
-      if (s >= 0) {
-        const local = this.wayPart[s - base] === p;
-        if (local || !(allocate && move)) this.touch(base, s, set, 1);
-        else {
-          this.drop(set, s - base); // re-homed: the data moves with the line, no write-back
-          this.install(base, set, tag, p, 1);
-        }
-        if (local) hits++;
-        else remote++;
-      } else {
-        miss++;
-        if (allocate) this.install(base, set, tag, p, 1);
-      }
-      if (++set === sets) {
-        set = 0;
-        tag++;
-      }
-    }
-    this.finish(p, hits, remote, miss);
+    this.range(OP_WRITE, first, n, p, allocate, allocate && move);
   }
 
   /** Reads of `n` lines from `first`, looking in partition `p` first; misses fill p when `fill`. */
   readRange(first: number, n: number, p: number, fill: boolean): void {
-    const ways = this.ways;
-    const sets = this.sets;
-    let set = first % sets;
-    let tag = tagOf(first, sets);
-    let hits = 0;
-    let remote = 0;
-    let miss = 0;
-    this.rDirty = 0;
-    for (let k = 0; k < n; k++) {
-      const base = set * 2 * ways;
-      const s = this.slotIn(set, base, tag);
-      if (s >= 0) {
-        this.meta[s + ways] = this.tick();
-        if (this.wayPart[s - base] === p) hits++;
-        else remote++;
-      } else {
-        miss++;
-        if (fill) this.install(base, set, tag, p, 0);
-      }
-      if (++set === sets) {
-        set = 0;
-        tag++;
-      }
-    }
-    this.finish(p, hits, remote, miss);
+    this.range(OP_READ, first, n, p, fill, false);
   }
 
   /** Drop `n` lines from `first` wherever they are (a write elsewhere made them stale). */
   invalidateRange(first: number, n: number): void {
-    const sets = this.sets;
-    let set = first % sets;
-    let tag = tagOf(first, sets);
-    for (let k = 0; k < n; k++) {
-      const base = set * 2 * this.ways;
-      const s = this.slotIn(set, base, tag);
-      if (s >= 0) this.drop(set, s - base);
-      if (++set === sets) {
-        set = 0;
-        tag++;
-      }
-    }
+    this.range(OP_INVALIDATE, first, n, 0, false, false);
   }
 
   /** Single-line write (see writeRange); returns MISS / HIT_LOCAL / HIT_REMOTE. */
@@ -222,8 +196,8 @@ export class WayCache {
     const first = this.partFirst[p]!;
     const last = first + this.partCount[p]!;
     for (let set = 0; set < this.sets; set++) {
-      const base = set * 2 * this.ways;
-      for (let w = first; w < last; w++) if (this.meta[base + w]! >= 0) n++;
+      const t = set * this.stride + this.tagAt;
+      for (let w = first; w < last; w++) if (this.rec[t + w]! >= 0) n++;
     }
     return n;
   }
@@ -248,58 +222,159 @@ export class WayCache {
     this.st.fill(0);
   }
 
-  /** Meta index of the way of set `set` (meta index `base`) holding `tag`, or -1. */
-  private slotIn(set: number, base: number, tag: number): number {
-    const meta = this.meta;
-    let m = this.valid[2 * set]!;
-    while (m !== 0) {
-      const low = m & -m;
-      const i = base + 31 - Math.clz32(low);
-      if (meta[i] === tag) return i;
-      m ^= low;
+  /**
+   * The one loop over consecutive lines (sets stepped, not divided): look each line up, then apply
+   * `op`. `allocate`: misses are installed in p; `move`: a write found in another partition moves
+   * to p (re-homed: the data moves with the line, no write-back).
+   */
+  private range(op: number, first: number, n: number, p: number, allocate: boolean, move: boolean): void {
+    const sets = this.sets;
+    const stride = this.stride;
+    let set = first % sets;
+    let tag = tagOf(first, sets);
+    let r = set * stride;
+    let hits = 0;
+    let remote = 0;
+    let miss = 0;
+    if (op !== OP_INVALIDATE) this.rDirty = 0;
+    for (let k = 0; k < n; k++) {
+      const w = this.wayOf(r, set, tag);
+      if (op === OP_INVALIDATE) {
+        if (w >= 0) this.drop(r, w);
+      } else if (w < 0) {
+        miss++;
+        if (allocate) this.install(r, set, tag, p, op);
+      } else {
+        const local = this.wayPart[w] === p;
+        if (local) hits++;
+        else remote++;
+        if (move && !local) {
+          this.drop(r, w);
+          this.install(r, set, tag, p, 1);
+        } else {
+          this.touch(r, w);
+          const l = r + this.linkAt + w;
+          if (op === OP_WRITE) this.rec[l] = this.rec[l]! | DIRTY_BIT;
+        }
+      }
+      if (++set === sets) {
+        set = 0;
+        r = 0;
+        tag++;
+      } else r += stride;
     }
-    if (this.ways <= 32) return -1;
-    m = this.valid[2 * set + 1]!;
-    while (m !== 0) {
-      const low = m & -m;
-      const i = base + 63 - Math.clz32(low);
-      if (meta[i] === tag) return i;
-      m ^= low;
+    if (op !== OP_INVALIDATE) this.finish(p, hits, remote, miss);
+  }
+
+  /** Way of set `set` (record at `r`) holding `tag`, or -1. */
+  private wayOf(r: number, set: number, tag: number): number {
+    const rec = this.rec;
+    if (tag > this.bound[set]!) return -1;
+    const last = rec[r + LAST]!;
+    const tags = r + this.tagAt;
+    if (rec[tags + last] === tag) return last;
+    // Walk the valid ways; when the tag is absent, the walk gives the exact bound.
+    let bound = -1;
+    for (let half = 0; half < 2; half++) {
+      let m = rec[r + VALID + half]!;
+      while (m !== 0) {
+        const low = m & -m;
+        const w = 32 * half + 31 - Math.clz32(low);
+        const t = rec[tags + w]!;
+        if (t === tag) return w;
+        if (t > bound) bound = t;
+        m ^= low;
+      }
     }
+    this.bound[set] = bound;
     return -1;
   }
 
-  /** Invalidate way `w` of set `set`. */
-  private drop(set: number, w: number): void {
-    this.meta[set * 2 * this.ways + w] = -1;
-    this.dirty[set * this.ways + w] = 0;
-    const v = 2 * set + (w >> 5);
-    this.valid[v] = this.valid[v]! & ~(1 << (w & 31));
-  }
-
-  private touch(base: number, s: number, set: number, dirty: number): void {
-    this.meta[s + this.ways] = this.tick();
-    if (dirty) this.dirty[set * this.ways + (s - base)] = 1;
-  }
-
-  /** Next LRU stamp; stamps are renumbered (order kept) before they leave int32. */
-  private tick(): number {
-    if (this.clock === 0x7fffffff) this.renumber();
-    return ++this.clock;
-  }
-
-  private renumber(): void {
-    const ways = this.ways;
-    for (let set = 0; set < this.sets; set++) {
-      const base = set * 2 * ways + ways;
-      const order = Array.from({ length: ways }, (_, w) => w).sort(
-        (a, b) => this.meta[base + a]! - this.meta[base + b]!,
-      );
-      order.forEach((w, rank) => {
-        this.meta[base + w] = rank;
-      });
+  /** Make way `w` the most recent of its partition. */
+  private touch(r: number, w: number): void {
+    const rec = this.rec;
+    rec[r + LAST] = w;
+    const lp = r + LISTS + this.wayPart[w]!;
+    const h = (rec[lp]! & HEAD_MASK) - 1;
+    if (h === w) return;
+    const links = r + this.linkAt;
+    // The least recent (the head's predecessor on the ring) becomes the most recent by rotation.
+    if ((rec[links + h]! & LINK_MASK) !== w) {
+      this.unlink(links, w);
+      this.linkBefore(links, h, w);
     }
-    this.clock = ways;
+    rec[lp] = (rec[lp]! & ~HEAD_MASK) | (w + 1);
+  }
+
+  /** Take way `w` out of its ring (not the only member, not needing a new head: see drop()). */
+  private unlink(links: number, w: number): void {
+    const rec = this.rec;
+    const l = rec[links + w]!;
+    const pr = l & LINK_MASK;
+    const nx = (l >> NEXT_SHIFT) & LINK_MASK;
+    rec[links + pr] = (rec[links + pr]! & ~(LINK_MASK << NEXT_SHIFT)) | (nx << NEXT_SHIFT);
+    rec[links + nx] = (rec[links + nx]! & ~LINK_MASK) | pr;
+  }
+
+  /** Put way `w` on the ring just before way `h` (keeps w's dirty bit). */
+  private linkBefore(links: number, h: number, w: number): void {
+    const rec = this.rec;
+    const t = rec[links + h]! & LINK_MASK;
+    rec[links + t] = (rec[links + t]! & ~(LINK_MASK << NEXT_SHIFT)) | (w << NEXT_SHIFT);
+    rec[links + w] = (rec[links + w]! & DIRTY_BIT) | t | (h << NEXT_SHIFT);
+    rec[links + h] = (rec[links + h]! & ~LINK_MASK) | w;
+  }
+
+  /** Invalidate way `w` (the tag bound stays an upper bound). */
+  private drop(r: number, w: number): void {
+    const rec = this.rec;
+    const lp = r + LISTS + this.wayPart[w]!;
+    const links = r + this.linkAt;
+    const nx = (rec[links + w]! >> NEXT_SHIFT) & LINK_MASK;
+    let head = rec[lp]! & HEAD_MASK;
+    if (nx === w)
+      head = 0; // the ring's only member
+    else {
+      this.unlink(links, w);
+      if (head === w + 1) head = nx + 1;
+    }
+    rec[lp] = ((rec[lp]! & ~HEAD_MASK) | head) + (1 << FREE_SHIFT);
+    rec[r + this.tagAt + w] = -1;
+    rec[links + w] = 0;
+    const v = r + VALID + (w >> 5);
+    rec[v] = rec[v]! & ~(1 << (w & 31));
+  }
+
+  /**
+   * Put `tag` in partition p's lowest invalid way, else in place of its least recent line (the
+   * ring then only rotates: the victim becomes the most recent).
+   */
+  private install(r: number, set: number, tag: number, p: number, dirty: number): void {
+    const rec = this.rec;
+    const t = r + this.tagAt;
+    const links = r + this.linkAt;
+    const lp = r + LISTS + p;
+    const h = (rec[lp]! & HEAD_MASK) - 1;
+    let w: number;
+    if (rec[lp]! >> FREE_SHIFT > 0) {
+      w = this.partFirst[p]!;
+      while (rec[t + w]! >= 0) w++;
+      rec[lp] = rec[lp]! - (1 << FREE_SHIFT);
+      const v = r + VALID + (w >> 5);
+      rec[v] = rec[v]! | (1 << (w & 31));
+      if (h < 0) rec[links + w] = w | (w << NEXT_SHIFT);
+      else this.linkBefore(links, h, w);
+    } else {
+      w = rec[links + h]! & LINK_MASK;
+      this.evicts++;
+      if (rec[links + w]! & DIRTY_BIT) this.rDirty++;
+    }
+    rec[t + w] = tag;
+    rec[links + w] = (rec[links + w]! & ~DIRTY_BIT) | (dirty ? DIRTY_BIT : 0);
+    if (tag > this.bound[set]!) this.bound[set] = tag;
+    rec[r + LAST] = w;
+    rec[lp] = (rec[lp]! & ~HEAD_MASK) | (w + 1);
+    this.allocs++;
   }
 
   private finish(p: number, hits: number, remote: number, miss: number): void {
@@ -316,38 +391,6 @@ export class WayCache {
     this.rHits = hits;
     this.rRemote = remote;
     this.rMiss = miss;
-  }
-
-  /** Put `tag` in partition p's LRU (or an invalid) way of the set at meta index `base`. */
-  private install(base: number, set: number, tag: number, p: number, dirty: number): void {
-    const meta = this.meta;
-    const ways = this.ways;
-    const first = base + this.partFirst[p]!;
-    const end = first + this.partCount[p]!;
-    let victim = first;
-    let oldest = 0x7fffffff;
-    for (let i = first; i < end; i++) {
-      if (meta[i]! < 0) {
-        victim = i;
-        break;
-      }
-      if (meta[i + ways]! < oldest) {
-        oldest = meta[i + ways]!;
-        victim = i;
-      }
-    }
-    const d = set * ways + (victim - base);
-    if (meta[victim]! >= 0) {
-      this.evicts++;
-      if (this.dirty[d]) this.rDirty++;
-    }
-    meta[victim] = tag;
-    meta[victim + ways] = this.tick();
-    const w = victim - base;
-    const v = 2 * set + (w >> 5);
-    this.valid[v] = this.valid[v]! | (1 << (w & 31));
-    this.dirty[d] = dirty;
-    this.allocs++;
   }
 }
 

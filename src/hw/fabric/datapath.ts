@@ -110,14 +110,16 @@ export class Datapath {
     const base = slot * MAX_TLPS;
     const ovh = this.overhead(slot);
     const kind = b.kind[slot];
-    const w = this.wire;
-    const d = this.dc;
+    const { wire: w, dc: d, tF, tL } = this;
+    const mwr = kind === KIND_MWR;
+    const mrd = kind === KIND_MRD;
     for (let i = 0; i < n; i++) {
       const pay = b.pay[base + i]!;
-      w[i] = kind === KIND_MRD ? ovh : ovh + ((pay + 3) & ~3); // an MRd's length is not payload
-      d[i] = kind === KIND_MWR ? Math.ceil(pay / CREDIT_BYTES) : 0;
-      this.tF[i] = b.time[base + i]!;
-      this.tL[i] = this.tF[i]!;
+      w[i] = mrd ? ovh : ovh + ((pay + 3) & ~3); // an MRd's length is not payload
+      d[i] = mwr ? ((pay + CREDIT_BYTES - 1) / CREDIT_BYTES) | 0 : 0; // ceil(pay / 16)
+      const t = b.time[base + i]!;
+      tF[i] = t;
+      tL[i] = t;
     }
     let stop = -1;
     for (let c0 = 0; c0 < n; ) {
@@ -150,7 +152,8 @@ export class Datapath {
     const rt = this.routes;
     const b = this.batches;
     const base = slot * MAX_TLPS;
-    const { tF, tL, wire, resv } = this;
+    const { tF, tL, wire, resv, dc } = this;
+    const tracing = this.tracer.enabled;
     let prev: CreditTracker | undefined;
     let prevRet = 0;
     for (let s = begin; s < end; s++) {
@@ -165,7 +168,7 @@ export class Datapath {
           tF[i] = dep;
           tL[i] = dep;
           if (!pipe) b.time[base + i] = dep;
-          if (!pipe && this.tracer.enabled) this.trace("sink", dep, port.name, slot, i, b.pay[base + i]!);
+          if (!pipe && tracing) this.trace("sink", dep, port.name, slot, i, b.pay[base + i]!);
         }
         prev = undefined;
         continue;
@@ -178,7 +181,7 @@ export class Datapath {
         const svc = port.svc(wire[i]!);
         let arr = again ? tF[i]! : Math.max(tF[i]!, tL[i]! - svc) + lat;
         if (tr) {
-          const ct = tr.reserve(this.dc[i]!);
+          const ct = tr.reserve(dc[i]!);
           if (ct > arr) {
             const free = port.nextFree;
             if (ct > free) tr.stalled(ct - Math.max(arr, free));
@@ -190,7 +193,7 @@ export class Datapath {
         if (tr) resv[i] = tr.lastIndex;
         tF[i] = dep - svc + prop;
         tL[i] = dep + prop;
-        if (this.tracer.enabled) this.trace("link", dep - svc, port.name, slot, i, b.pay[base + i]!);
+        if (tracing) this.trace("link", dep - svc, port.name, slot, i, b.pay[base + i]!);
       }
       prev = tr;
       prevRet = rt.ret[s]!;

@@ -6,6 +6,7 @@
 import { Histogram } from "../../sim/histogram.js";
 import type { Rng } from "../../sim/random.js";
 import { constantSize, type FlowSpec, type SizeSampler } from "./flow-spec.js";
+import { regrow } from "./ring.js";
 
 /** No value (partition/op/cpu not known). */
 export const NONE = -2;
@@ -180,10 +181,8 @@ export class FlowState {
   private grow(): void {
     const cap = (this.mask + 1) * 2;
     const mask = cap - 1;
-    const re = <T extends Float64Array | Uint8Array>(a: T, next: T): T => {
-      for (let s = this.head; s < this.tail; s++) next[s & mask] = a[s & this.mask]!;
-      return next;
-    };
+    const re = <T extends Float64Array | Uint8Array>(a: T, next: T): T =>
+      regrow(a, next, this.head, this.tail, this.mask);
     this.mStart = re(this.mStart, new Float64Array(cap));
     this.mSize = re(this.mSize, new Float64Array(cap));
     this.mRemain = re(this.mRemain, new Float64Array(cap));

@@ -13,7 +13,7 @@ import { parseBdf } from "../pci-function-desc.js";
 import { encodeStInfo, type PlatformFirmwareDesc } from "../platform-firmware.js";
 import { KIND_CPLD, KIND_MWR, MAX_TLPS } from "./batches.js";
 import { MISS, WayCache } from "./cache.js";
-import { type ConsumeCost, Consumers } from "./consumer.js";
+import { type ConsumeCost, type ConsumerStats, Consumers, type ConsumeWork } from "./consumer.js";
 import type { BatchReceiver, Datapath } from "./datapath.js";
 import { busOf, type FlowState, NONE } from "./flow-state.js";
 import type { FabricParams } from "./params.js";
@@ -76,7 +76,13 @@ export class HostModel implements BatchReceiver, ConsumeCost {
   }
 
   attach(sim: Simulator): void {
-    this.consumers = new Consumers(sim, this.flows, this, this.p.metrics.warmupNs * 1000, "host");
+    const warm = Math.round(this.p.metrics.warmupNs * 1000);
+    this.consumers = new Consumers(sim, this.flows, this, warm, this.h.consumer.maxOutstandingLines, "host");
+  }
+
+  /** Consumer figures of flow `flow` now (undefined: none of its messages landed here). */
+  consumerStats(flow: number, now: number): ConsumerStats | undefined {
+    return this.consumers?.stats(flow, now);
   }
 
   /** The CPU a write with these hints is injected into, or -1. */
@@ -205,9 +211,10 @@ export class HostModel implements BatchReceiver, ConsumeCost {
 
   /**
    * A CPU reads a landed message: its own L2 (where TPH injected it), else the LLC, else DRAM
-   * (a line in another CPU's L2 counts as DRAM: device writes leave no such copies).
+   * (a line in another CPU's L2 counts as DRAM: device writes leave no such copies). DRAM lines
+   * stream at dramNsPerLine, or at maxOutstandingLines per dramLatencyNs when that is slower.
    */
-  consumeCost(f: FlowState, addr: number, size: number): number {
+  consumeCost(f: FlowState, addr: number, size: number, w: ConsumeWork): void {
     const c = this.h.consumer;
     const l2 = this.cache(f.snap!.consumerCpu);
     const line = this.h.lineBytes;
@@ -223,8 +230,11 @@ export class HostModel implements BatchReceiver, ConsumeCost {
     f.consumedLocal += own;
     f.consumedRemote += n - own - dram;
     f.consumedMiss += dram;
-    const ns = c.startNs + own * c.l2NsPerLine + (n - own - dram) * c.llcNsPerLine + dram * c.dramNsPerLine;
-    return Math.round((ns + (dram > 0 ? c.dramLatencyNs : 0)) * 1000);
+    const dramNs = Math.max(c.dramNsPerLine, c.dramLatencyNs / c.maxOutstandingLines);
+    const ns = c.startNs + own * c.l2NsPerLine + (n - own - dram) * c.llcNsPerLine + dram * dramNs;
+    w.busy = Math.round(ns * 1000);
+    w.latency = dram > 0 ? Math.round(c.dramLatencyNs * 1000) : 0;
+    w.lines = n;
   }
 }
 

@@ -16,6 +16,7 @@ export { listParams } from "./param-spec.js";
 export type { FabricParams, FabricParamsInput, NoSteerPolicy } from "./params.js";
 export { FABRIC_PARAMS, fabricDefaults, resolveFabricParams } from "./params.js";
 export type {
+  ConsumerSummary,
   FabricResults,
   FlowResult,
   InvariantResult,

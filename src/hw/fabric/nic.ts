@@ -18,6 +18,7 @@ import type { BatchReceiver, Datapath } from "./datapath.js";
 import { busOf, type FlowState, segmentLeft } from "./flow-state.js";
 import type { FabricParams } from "./params.js";
 import { Port, psPerByteGbps } from "./port.js";
+import { regrow } from "./ring.js";
 import { splitAligned } from "./split.js";
 
 const FAULT = 0;
@@ -386,10 +387,8 @@ export class NicModel implements BatchReceiver {
   private growPackets(): void {
     const cap = this.pf.length * 2;
     const m = this.pf.length - 1;
-    const re = <T extends Int32Array | Float64Array>(a: T, next: T): T => {
-      for (let q = this.pHead; q < this.pTail; q++) next[q & (cap - 1)] = a[q & m]!;
-      return next;
-    };
+    const re = <T extends Int32Array | Float64Array>(a: T, next: T): T =>
+      regrow(a, next, this.pHead, this.pTail, m);
     this.pf = re(this.pf, new Int32Array(cap));
     this.pSeq = re(this.pSeq, new Float64Array(cap));
     this.pOff = re(this.pOff, new Float64Array(cap));

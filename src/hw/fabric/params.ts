@@ -7,6 +7,12 @@
  */
 import { InputError, type Issue } from "../../base/errors.js";
 import {
+  ACCEL_CONSUMER,
+  type AccelConsumerParams,
+  HOST_CONSUMER,
+  type HostConsumerParams,
+} from "./consumer-params.js";
+import {
   bool,
   boolList,
   choice,
@@ -53,13 +59,7 @@ export interface FabricParams {
     readonly l2Sets: number;
     readonly l2Ways: number;
     readonly cpus: number;
-    readonly consumer: {
-      readonly startNs: number;
-      readonly l2NsPerLine: number;
-      readonly llcNsPerLine: number;
-      readonly dramNsPerLine: number;
-      readonly dramLatencyNs: number;
-    };
+    readonly consumer: HostConsumerParams;
   };
   readonly accelerator: {
     readonly ingressGBps: number;
@@ -76,13 +76,7 @@ export interface FabricParams {
     readonly hbmGBps: number;
     readonly hbmReadLatencyNs: number;
     readonly hbmWriteLatencyNs: number;
-    readonly consumer: {
-      readonly startNs: number;
-      readonly localNsPerLine: number;
-      readonly remoteNsPerLine: number;
-      readonly hbmNsPerLine: number;
-      readonly hbmLatencyNs: number;
-    };
+    readonly consumer: AccelConsumerParams;
   };
   readonly nic: {
     readonly lineRateGbps: number;
@@ -256,66 +250,7 @@ const HOST: SpecTree<FabricParams["host"]> = {
   }),
   l2Ways: int(16, "ways", "per-CPU L2 associativity", "Skylake-SP L2: 16-way", { min: 1, max: 64 }),
   cpus: int(16, "CPUs", "logical CPUs a steering tag can name", "extrapolated", { min: 1, max: 4096, ...X }),
-  consumer: {
-    startNs: num(50, NS, "fixed cost before a CPU starts reading a message", "extrapolated", {
-      ...POS,
-      ...X,
-    }),
-    l2NsPerLine: num(
-      1,
-      NS,
-      "per line read from the CPU's own L2 (injected data)",
-      "extrapolated: ~64 GB/s streaming from L2",
-      { ...POS, ...X },
-    ),
-    llcNsPerLine: num(2, NS, "per line read from the LLC", "extrapolated: ~32 GB/s streaming from the LLC", {
-      ...POS,
-      ...X,
-    }),
-    dramNsPerLine: num(5, NS, "per line read from DRAM", "extrapolated: ~12.8 GB/s per core from DRAM", {
-      ...POS,
-      ...X,
-    }),
-    dramLatencyNs: num(
-      90,
-      NS,
-      "first-miss latency when any line comes from DRAM",
-      "extrapolated: a typical DRAM load latency",
-      { ...POS, ...X },
-    ),
-  },
-};
-
-const ACCEL_CONSUMER: SpecTree<FabricParams["accelerator"]["consumer"]> = {
-  startNs: num(
-    100,
-    NS,
-    "fixed cost before a compute engine starts reading a landed message",
-    "extrapolated",
-    { ...POS, ...X },
-  ),
-  localNsPerLine: num(
-    0.5,
-    NS,
-    "per line hit in the engine's own partition",
-    "extrapolated: 256 GB/s per engine at 128 B lines",
-    { ...POS, ...X },
-  ),
-  remoteNsPerLine: num(1, NS, "per line hit in another partition", "extrapolated: half the local rate", {
-    ...POS,
-    ...X,
-  }),
-  hbmNsPerLine: num(2, NS, "per line that misses and comes from HBM", "extrapolated: 64 GB/s per engine", {
-    ...POS,
-    ...X,
-  }),
-  hbmLatencyNs: num(
-    400,
-    NS,
-    "first-miss latency when any line comes from HBM",
-    "extrapolated: GPU-class HBM load latency",
-    { ...POS, ...X },
-  ),
+  consumer: HOST_CONSUMER,
 };
 
 const ACCELERATOR: SpecTree<FabricParams["accelerator"]> = {

@@ -3,6 +3,7 @@ import type { Fabric } from "./fabric.js";
 import type { FlowState } from "./flow-state.js";
 import type { Port } from "./port.js";
 import {
+  type ConsumerSummary,
   type FabricResults,
   type FlowResult,
   type InvariantResult,
@@ -98,6 +99,7 @@ function flowResult(fab: Fabric, f: FlowState, inFlight: number): FlowResult {
     readRoundTripNs: summarize(f.readRtt),
     consumeNs: summarize(f.consume),
     consumedLines: { local: f.consumedLocal, remote: f.consumedRemote, miss: f.consumedMiss },
+    consumer: consumerSummary(fab, f),
     bytes: {
       sent: f.sent,
       landed: f.landed,
@@ -110,6 +112,24 @@ function flowResult(fab: Fabric, f: FlowState, inFlight: number): FlowResult {
     faults: f.faults,
     drops: f.drops,
     conserved: f.sent === f.landed + f.lost + inFlight,
+  };
+}
+
+/** Both completers' consumer figures for `f` (a re-pointed flow may have been consumed at each). */
+function consumerSummary(fab: Fabric, f: FlowState): ConsumerSummary | null {
+  const now = fab.sim.now;
+  const parts = [fab.accelerator?.consumerStats(f.index, now), fab.host.consumerStats(f.index, now)].filter(
+    (s) => s !== undefined,
+  );
+  const first = parts[0];
+  if (!first) return null;
+  const span = now - fab.warmupPs;
+  const busy = parts.reduce((a, s) => a + s.busyPs, 0);
+  return {
+    engines: first.engines,
+    utilization: span > 0 ? round(busy / (first.engines * span)) : 0,
+    maxBacklog: Math.max(...parts.map((s) => s.maxBacklog)),
+    backlog: parts.reduce((a, s) => a + s.backlog, 0),
   };
 }
 

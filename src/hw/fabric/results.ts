@@ -17,6 +17,20 @@ export interface LatencySummary {
   readonly mean: number | null;
 }
 
+/**
+ * A flow's consumers over the measured time (./consumer.ts). Utilization near 1 with a growing
+ * backlog: the engines are saturated and the time to consume is mostly queueing.
+ */
+export interface ConsumerSummary {
+  readonly engines: number;
+  /** Busy time of the engines / (engines x measured time). */
+  readonly utilization: number;
+  /** Most messages landed and not yet taken by an engine at once. */
+  readonly maxBacklog: number;
+  /** Messages landed and not yet taken at the end of the run. */
+  readonly backlog: number;
+}
+
 export interface FlowResult {
   readonly op: FlowOp;
   /** "accelerator", "host", or "none" when the last snapshot faulted. */
@@ -36,6 +50,8 @@ export interface FlowResult {
    * elsewhere in the cache (host: the LLC), and from memory (HBM or DRAM).
    */
   readonly consumedLines: { readonly local: number; readonly remote: number; readonly miss: number };
+  /** The flow's consumer engines (null when none of its messages reached a consumer). */
+  readonly consumer: ConsumerSummary | null;
   readonly bytes: {
     readonly sent: number;
     readonly landed: number;
