@@ -4,7 +4,13 @@
  * the owner publishes now (the exporter's SET state, read from the kernel model at every refresh).
  */
 import type { StTableEntry, TagNamespace } from "../hw/fabric/accelerator.js";
-import { choiceSize, type FlowSpec, type SizeSampler, uniformSize } from "../hw/fabric/flow-spec.js";
+import {
+  choiceSize,
+  type FlowExpect,
+  type FlowSpec,
+  type SizeSampler,
+  uniformSize,
+} from "../hw/fabric/flow-spec.js";
 import { VFIO_DMA_BUF_TPH_ST, VFIO_DMA_BUF_TPH_ST_EXT } from "../kernel/include/uapi/linux/vfio.js";
 import type { FlowDesc, Scenario, SizeDist } from "./scenario-schema.js";
 import type { Session } from "./setup.js";
@@ -22,8 +28,35 @@ function dmahIntent(s: Scenario, f: FlowDesc): FlowSpec["expect"] {
   return d?.cpu === undefined ? undefined : { cpu: d.cpu };
 }
 
-/** The fabric's description of flow `f`, using the key the MR has now. */
-export function flowSpec(s: Scenario, ses: Session, f: FlowDesc): FlowSpec {
+/**
+ * Where the owner means each buffer's data to go (partition, op), as the scenario declares it:
+ * the buffer's tph at setup, then each timeline set-tph that names a partition. This is the owner's
+ * intent in every revision, whether or not its kernel can carry the tag, so bytes are judged the
+ * same way everywhere (misdirected: hinted elsewhere; unsteered: no hint).
+ */
+export type OwnerIntents = Map<string, FlowExpect>;
+
+export function initialIntents(s: Scenario): OwnerIntents {
+  const out: OwnerIntents = new Map();
+  for (const b of s.buffers) {
+    if (b.tph?.partition !== undefined) out.set(b.name, { partition: b.tph.partition, op: b.tph.op });
+  }
+  return out;
+}
+
+/** The owner's intent for the buffer under flow `f`'s MR, if it declared one. */
+function ownerIntent(s: Scenario, f: FlowDesc, intents: OwnerIntents): FlowExpect | undefined {
+  const buffer = s.mrs.find((m) => m.name === f.mr)?.buffer;
+  return buffer === undefined ? undefined : intents.get(buffer);
+}
+
+/** The fabric's description of flow `f`, using the key the MR has now and the owner's intent. */
+export function flowSpec(
+  s: Scenario,
+  ses: Session,
+  f: FlowDesc,
+  intents: OwnerIntents = new Map(),
+): FlowSpec {
   const key = ses.mrs.get(f.mr)?.key ?? 0;
   const c = f.consumer;
   const consumer =
@@ -36,7 +69,7 @@ export function flowSpec(s: Scenario, ses: Session, f: FlowDesc): FlowSpec {
             ...(c.partition === undefined ? {} : { partition: c.partition }),
             ...(c.cpu === undefined ? {} : { cpu: c.cpu }),
           };
-  const expect = f.expect ?? dmahIntent(s, f);
+  const expect = f.expect ?? dmahIntent(s, f) ?? ownerIntent(s, f, intents);
   return {
     name: f.name,
     op: f.op,

@@ -70,6 +70,8 @@ export interface RevisionResult {
   readonly consumers: Readonly<Record<string, ConsumerResult>>;
   readonly tlps: TlpCounts;
   readonly bytesMisdirected: number;
+  /** Bytes the owner meant to steer that arrived with no hint (e.g. on a kernel that cannot carry the tag). */
+  readonly bytesUnsteered: number;
   readonly bytesLost: number;
   readonly invariants: Readonly<Record<string, InvariantResult>>;
 }

@@ -96,6 +96,7 @@ export function toRevisionResult(
     consumers,
     tlps: { total: fr.tlps.total, withTph: fr.tlps.withTph, stale: fr.tlps.stale },
     bytesMisdirected: fr.bytesMisdirected,
+    bytesUnsteered: fr.bytesUnsteered,
     bytesLost: fr.bytesLost,
     invariants: invariants(kernel, fr),
   };

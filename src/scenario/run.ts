@@ -13,7 +13,15 @@ import { buildFabric, type Fabric } from "../hw/fabric/fabric.js";
 import { mlx5IbPageFault } from "../kernel/infiniband/hw/mlx5/odp.js";
 import { checkInvariants, type InvariantReport } from "../kernel/invariants.js";
 import type { RevisionName } from "../kernel/revision.js";
-import { flowSpec, initialStTable, mergeEntries, publishedTag, steeringEntries } from "./fabric-adapter.js";
+import {
+  flowSpec,
+  initialIntents,
+  initialStTable,
+  mergeEntries,
+  type OwnerIntents,
+  publishedTag,
+  steeringEntries,
+} from "./fabric-adapter.js";
 import { fabricParamsOf } from "./fabric-params.js";
 import type { RevisionResult, RunOutcome } from "./result.js";
 import { toRevisionResult } from "./results-convert.js";
@@ -65,7 +73,13 @@ interface Sweep {
   readonly report: InvariantReport;
 }
 
-function scheduleTimeline(fabric: Fabric, s: Scenario, ses: Session, sweeps: Sweep[]): void {
+function scheduleTimeline(
+  fabric: Fabric,
+  s: Scenario,
+  ses: Session,
+  sweeps: Sweep[],
+  intents: OwnerIntents,
+): void {
   let table = initialStTable(s);
   const events = s.timeline.map((e, i) => [e, i] as const).sort((a, b) => a[0].at - b[0].at || a[1] - b[1]);
   for (const [e] of events) {
@@ -74,6 +88,8 @@ function scheduleTimeline(fabric: Fabric, s: Scenario, ses: Session, sweeps: Swe
         // The owner programs its device for the new tag before publishing it.
         table = mergeEntries(table, steeringEntries(e));
         fab.accelerator.setStTable(table, "timeline");
+        intents.set(e.buffer, { partition: e.partition, op: e.op });
+        for (const f of s.flows) fab.setFlowExpect(f.name, flowSpec(s, ses, f, intents).expect);
       }
       runTimelineEvent(s, ses, e as TimelineEvent, e.at);
       if (e.action === "reregister") repoint(fab, s, ses, e.mr);
@@ -94,18 +110,19 @@ export function runRevision(
 ): { result: RevisionResult; steps: readonly Step[] } {
   const sys = bootSystem(s, revision);
   const ses = setupSession(s, sys);
+  const intents = initialIntents(s);
   const fabric = buildFabric({
     topology: sys.k.topology,
     nic: sys.nicHw,
     accelerator: { fn: sys.acc.pdev.fn, bar: 0, stTable: initialStTable(s) },
     host: { firmware: firmwareDesc(s) },
     params: fabricParamsOf(s),
-    flows: s.flows.map((f) => flowSpec(s, ses, f)),
+    flows: s.flows.map((f) => flowSpec(s, ses, f, intents)),
     seed,
     publishedTag: (ns, flow) => publishedTag(s, ses, ns, flow),
   });
   const sweeps: Sweep[] = [];
-  scheduleTimeline(fabric, s, ses, sweeps);
+  scheduleTimeline(fabric, s, ses, sweeps, intents);
   const fr = fabric.run(s.duration / 1000);
   sweeps.push({ at: "end", report: checkInvariants(sys.k, { ibdevs: [sys.ib] }) });
   return { result: toRevisionResult(fr, sys.addresses, sweeps), steps: ses.steps };

@@ -75,6 +75,7 @@ function metricRows(revs: readonly RevisionName[], res: (r: RevisionName) => Rev
   rows.push(["  with TPH", ...cells((x) => num(x.tlps.withTph))]);
   rows.push(["  stale tag", ...cells((x) => num(x.tlps.stale))]);
   rows.push(["bytes misdirected", ...cells((x) => bytes(x.bytesMisdirected))]);
+  rows.push(["bytes unsteered", ...cells((x) => bytes(x.bytesUnsteered))]);
   rows.push(["bytes lost", ...cells((x) => bytes(x.bytesLost))]);
   for (const [c, comp] of Object.entries(first.completers)) {
     if (revs.every((r) => idle(res(r).completers[c]))) continue;

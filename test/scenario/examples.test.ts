@@ -8,9 +8,9 @@ import { runScenario } from "../../src/scenario/run.js";
 
 const EX = new URL("../../examples/", import.meta.url).pathname;
 
-function run(file: string, tweak: (text: string) => string = (t) => t) {
+function run(file: string, tweak: (text: string) => string = (t) => t, revisions?: RevisionName[]) {
   const s = loadScenario(`${EX}${file}`, (p) => new TextEncoder().encode(tweak(readFileSync(p, "utf8"))));
-  const o = runScenario(s);
+  const o = runScenario(s, revisions ? { revisions } : {});
   return (r: RevisionName): RevisionResult => o.report.results[r]!;
 }
 
@@ -33,8 +33,9 @@ describe("examples", () => {
       expect(allOk(r(rev))).toBe(true);
     }
     expect(r("mainline").tlps.withTph).toBe(0);
-    expect(part(r("mainline"), "p0").hits).toBe(0);
-    expect(part(r("mainline"), "p0").misses).toBeGreaterThan(0);
+    // The engine looks where the owner meant the data to go (partition 1) and finds nothing there.
+    expect(part(r("mainline"), "p1").hits).toBe(0);
+    expect(part(r("mainline"), "p1").misses).toBeGreaterThan(0);
     expect(r("mainline").completers.accelerator!.hbmBytes).toBeGreaterThan(0);
     // Data already in the right partition is consumed far sooner.
     expect(r("v11").consumers.write!.timeToConsumeNs.p50!).toBeLessThan(
@@ -102,5 +103,23 @@ describe("examples", () => {
       expect(full(rev).bytesLost).toBe(0);
     }
     expect(full("proposed").tlps.stale).toBe(full("v11").tlps.stale);
+  });
+});
+
+describe("owner intent", () => {
+  it("rfc's raw tag lands outside the owner's partition: stale TLPs are also misdirected bytes", () => {
+    const r = run("p2p-write-switch.yaml", (t) => t.replace("duration: 100us", "duration: 20us"), ["rfc"]);
+    expect(r("rfc").tlps.stale).toBe(r("rfc").tlps.total);
+    expect(r("rfc").bytesMisdirected).toBeGreaterThan(0);
+  });
+  it("on mainline the owner's intent cannot travel: its bytes arrive unsteered", () => {
+    const r = run("p2p-write-switch.yaml", (t) => t.replace("duration: 100us", "duration: 20us"), [
+      "mainline",
+      "proposed",
+    ]);
+    expect(r("mainline").bytesUnsteered).toBeGreaterThan(0);
+    expect(r("mainline").bytesMisdirected).toBe(0);
+    expect(r("proposed").bytesUnsteered).toBe(0);
+    expect(r("proposed").bytesMisdirected).toBe(0);
   });
 });

@@ -52,6 +52,7 @@ describe("runScenario", () => {
       "consumers",
       "tlps",
       "bytesMisdirected",
+      "bytesUnsteered",
       "bytesLost",
       "invariants",
     ]);

@@ -24,7 +24,7 @@ import type { PlatformFirmwareDesc } from "../platform-firmware.js";
 import type { Topology } from "../topology.js";
 import { AcceleratorModel, type StTableEntry } from "./accelerator.js";
 import { Datapath } from "./datapath.js";
-import { checkFlowSpecs, type FlowSpec } from "./flow-spec.js";
+import { checkFlowSpecs, type FlowExpect, type FlowSpec } from "./flow-spec.js";
 import { FlowState } from "./flow-state.js";
 import { buildGraph, type FabricGraph } from "./graph.js";
 import { type CpuTag, cpuTagsFromFirmware, HostModel } from "./host.js";
@@ -146,6 +146,15 @@ export class Fabric {
     if (!(Number.isInteger(mkey) && mkey >= 0 && mkey <= 0xffffffff))
       throw inputError(`flows.${name}.mkey`, "must be a 32-bit key");
     f.rekey(mkey);
+  }
+  /**
+   * The intended steering of flow `name` changed (e.g. the owner moved its buffer to another
+   * partition): misdirected bytes are judged against `expect` from the next refresh on.
+   */
+  setFlowExpect(name: string, expect: FlowExpect | undefined): void {
+    const f = this.flows.find((x) => x.name === name);
+    if (!f) throw inputError(`flows.${name}`, "no such flow", "unknown-flow");
+    f.reexpect(expect);
   }
 
   /** Run `fn` at `timeNs` (a kernel action); device state is re-read right after it. */

@@ -5,7 +5,7 @@
  */
 import { Histogram } from "../../sim/histogram.js";
 import type { Rng } from "../../sim/random.js";
-import { constantSize, type FlowSpec, type SizeSampler } from "./flow-spec.js";
+import { constantSize, type FlowExpect, type FlowSpec, type SizeSampler } from "./flow-spec.js";
 import { regrow } from "./ring.js";
 
 /** No value (partition/op/cpu not known). */
@@ -42,7 +42,7 @@ export interface FlowSnapshot {
 }
 
 export class FlowState {
-  /** The description; only the key changes after construction (rekey()). */
+  /** The description; only the key and the intent change after construction (rekey(), reexpect()). */
   spec: FlowSpec;
   readonly sampler: SizeSampler;
   readonly slotBytes: number;
@@ -109,6 +109,12 @@ export class FlowState {
   /** The flow's MR got a new key (a re-registration): later snapshots use it. */
   rekey(mkey: number): void {
     this.spec = { ...this.spec, mkey };
+  }
+
+  /** Where the data is now meant to go changed (the owner re-partitioned): later snapshots judge by it. */
+  reexpect(expect: FlowExpect | undefined): void {
+    const { expect: _old, ...rest } = this.spec;
+    this.spec = expect === undefined ? rest : { ...rest, expect };
   }
 
   /** Messages started and not yet finished. */
