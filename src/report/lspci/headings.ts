@@ -66,58 +66,58 @@ export function capHeading(cs: ConfigSpace, entry: CapEntry, ctx: HeadingContext
     : extHeading(cs, entry.id, entry.offset);
 }
 
+/** Builds the heading of one capability kind from its registers. */
+type HeadingFn = (cs: ConfigSpace, at: number, ctx: HeadingContext) => Heading;
+
+/** Standard capabilities whose heading depends on their registers; the rest print their name. */
+const STD_HEADINGS: Readonly<Partial<Record<number, HeadingFn>>> = {
+  [PCI_CAP_ID.PM]: (cs, at) => line(`Power Management version ${decodePm(cs, at).version}`),
+  [PCI_CAP_ID.AGP]: (cs, at) => {
+    const a = decodeAgp(cs, at);
+    return line(`AGP version ${a.major.toString(16)}.${a.minor.toString(16)}`);
+  },
+  [PCI_CAP_ID.SLOTID]: (cs, at) => {
+    const s = decodeSlotId(cs, at);
+    return line(`Slot ID: ${s.slots} slots, First${pm(s.firstInChassis)}, chassis ${hx(s.chassis, 2)}`);
+  },
+  [PCI_CAP_ID.MSI]: (cs, at) => {
+    const m = decodeMsi(cs, at);
+    return line(
+      `MSI: Enable${pm(m.enable)} Count=${m.vectorsEnabled}/${m.vectorsCapable} Maskable${pm(m.maskable)} 64bit${pm(m.addr64)}`,
+    );
+  },
+  [PCI_CAP_ID.PCIX]: (cs, at) => {
+    const v = decodePcix(cs, at).variant;
+    return v === "device"
+      ? line("PCI-X non-bridge device")
+      : v === "bridge"
+        ? line("PCI-X bridge device")
+        : open("");
+  },
+  [PCI_CAP_ID.HT]: (cs, at) => line(htHeading(decodeHt(cs, at))),
+  [PCI_CAP_ID.VNDR]: (cs, at) => line(`Vendor Specific Information: ${vendorText(cs, at)}`),
+  [PCI_CAP_ID.DBG]: (cs, at) => {
+    const d = decodeDebugPort(cs, at);
+    return line(`Debug port: BAR=${d.bar} offset=${hx(d.offset, 4)}`);
+  },
+  [PCI_CAP_ID.SSVID]: (cs, at, ctx) => ssvidHeading(cs, at, ctx.names),
+  [PCI_CAP_ID.EXP]: (cs, at, ctx) => line(expressHeading(cs, at, ctx.verbosity)),
+  [PCI_CAP_ID.MSIX]: (cs, at) => {
+    const m = decodeMsix(cs, at);
+    return line(`MSI-X: Enable${pm(m.enable)} Count=${m.tableSize} Masked${pm(m.functionMask)}`);
+  },
+  [PCI_CAP_ID.SATA]: (cs, at, ctx) => line(sataHeading(cs, at, ctx.verbosity)),
+  [PCI_CAP_ID.EA]: (cs, at) => {
+    const e = decodeEa(cs, at);
+    const br = e.bridge ? `, secondary=${e.bridge.secondary}, subordinate=${e.bridge.subordinate}` : "";
+    return line(`Enhanced Allocation (EA): NumEntries=${e.numEntries}${br}`);
+  },
+};
+
 function stdHeading(cs: ConfigSpace, id: number, at: number, ctx: HeadingContext): Heading {
-  switch (id) {
-    case PCI_CAP_ID.PM:
-      return line(`Power Management version ${decodePm(cs, at).version}`);
-    case PCI_CAP_ID.AGP: {
-      const a = decodeAgp(cs, at);
-      return line(`AGP version ${a.major.toString(16)}.${a.minor.toString(16)}`);
-    }
-    case PCI_CAP_ID.SLOTID: {
-      const s = decodeSlotId(cs, at);
-      return line(`Slot ID: ${s.slots} slots, First${pm(s.firstInChassis)}, chassis ${hx(s.chassis, 2)}`);
-    }
-    case PCI_CAP_ID.MSI: {
-      const m = decodeMsi(cs, at);
-      return line(
-        `MSI: Enable${pm(m.enable)} Count=${m.vectorsEnabled}/${m.vectorsCapable} Maskable${pm(m.maskable)} 64bit${pm(m.addr64)}`,
-      );
-    }
-    case PCI_CAP_ID.PCIX: {
-      const v = decodePcix(cs, at).variant;
-      return v === "device"
-        ? line("PCI-X non-bridge device")
-        : v === "bridge"
-          ? line("PCI-X bridge device")
-          : open("");
-    }
-    case PCI_CAP_ID.HT:
-      return line(htHeading(decodeHt(cs, at)));
-    case PCI_CAP_ID.VNDR:
-      return line(`Vendor Specific Information: ${vendorText(cs, at)}`);
-    case PCI_CAP_ID.DBG: {
-      const d = decodeDebugPort(cs, at);
-      return line(`Debug port: BAR=${d.bar} offset=${hx(d.offset, 4)}`);
-    }
-    case PCI_CAP_ID.SSVID:
-      return ssvidHeading(cs, at, ctx.names);
-    case PCI_CAP_ID.EXP:
-      return line(expressHeading(cs, at, ctx.verbosity));
-    case PCI_CAP_ID.MSIX: {
-      const m = decodeMsix(cs, at);
-      return line(`MSI-X: Enable${pm(m.enable)} Count=${m.tableSize} Masked${pm(m.functionMask)}`);
-    }
-    case PCI_CAP_ID.SATA:
-      return line(sataHeading(cs, at, ctx.verbosity));
-    case PCI_CAP_ID.EA: {
-      const e = decodeEa(cs, at);
-      const br = e.bridge ? `, secondary=${e.bridge.secondary}, subordinate=${e.bridge.subordinate}` : "";
-      return line(`Enhanced Allocation (EA): NumEntries=${e.numEntries}${br}`);
-    }
-    default:
-      return line(STD_CAP_NAMES[id]?.heading ?? unknownStdHeading(id, capWord(cs, at)));
-  }
+  const fn = STD_HEADINGS[id];
+  if (fn) return fn(cs, at, ctx);
+  return line(STD_CAP_NAMES[id]?.heading ?? unknownStdHeading(id, capWord(cs, at)));
 }
 
 const HT_TEXT: Readonly<Record<string, string>> = {
@@ -171,27 +171,29 @@ function sataHeading(cs: ConfigSpace, at: number, verbosity: number): string {
   return s.barLocation === 15 ? `${head} InCfgSpace` : `${head} BAR??${s.barLocation}`;
 }
 
+/** Extended capabilities whose heading depends on their registers; the rest print their name. */
+const EXT_HEADINGS: Readonly<Partial<Record<number, (cs: ConfigSpace, at: number) => Heading>>> = {
+  [PCI_EXT_CAP_ID.DSN]: (cs, at) => {
+    const d = decodeDsn(cs, at);
+    if (d.serial === undefined) return open("");
+    return line(`Device Serial Number ${d.serial.match(/../g)!.join("-")}`);
+  },
+  [PCI_EXT_CAP_ID.VNDR]: (cs, at) => {
+    const v = decodeExtVendor(cs, at);
+    if (v.vsecId === undefined) return line("Vendor Specific Information: <unreadable>");
+    return line(
+      `Vendor Specific Information: ID=${hx(v.vsecId, 4)} Rev=${v.vsecRev} Len=${hx(v.vsecLength ?? 0, 3)} <?>`,
+    );
+  },
+  [PCI_EXT_CAP_ID.DVSEC]: (cs, at) => {
+    const d = decodeDvsec(cs, at);
+    if (d.vendor === undefined) return line("Designated Vendor-Specific: <unreadable>");
+    const head = `Designated Vendor-Specific: Vendor=${hx(d.vendor, 4)} ID=${hx(d.dvsecId ?? 0, 4)} Rev=${d.revision} Len=${d.length}`;
+    return line(d.cxl ? `${head}: CXL` : `${head} <?>`);
+  },
+};
+
 function extHeading(cs: ConfigSpace, id: number, at: number): Heading {
-  switch (id) {
-    case PCI_EXT_CAP_ID.DSN: {
-      const d = decodeDsn(cs, at);
-      if (d.serial === undefined) return open("");
-      return line(`Device Serial Number ${d.serial.match(/../g)!.join("-")}`);
-    }
-    case PCI_EXT_CAP_ID.VNDR: {
-      const v = decodeExtVendor(cs, at);
-      if (v.vsecId === undefined) return line("Vendor Specific Information: <unreadable>");
-      return line(
-        `Vendor Specific Information: ID=${hx(v.vsecId, 4)} Rev=${v.vsecRev} Len=${hx(v.vsecLength ?? 0, 3)} <?>`,
-      );
-    }
-    case PCI_EXT_CAP_ID.DVSEC: {
-      const d = decodeDvsec(cs, at);
-      if (d.vendor === undefined) return line("Designated Vendor-Specific: <unreadable>");
-      const head = `Designated Vendor-Specific: Vendor=${hx(d.vendor, 4)} ID=${hx(d.dvsecId ?? 0, 4)} Rev=${d.revision} Len=${d.length}`;
-      return line(d.cxl ? `${head}: CXL` : `${head} <?>`);
-    }
-    default:
-      return line(EXT_CAP_NAMES[id]?.heading ?? unknownExtHeading(id));
-  }
+  const fn = EXT_HEADINGS[id];
+  return fn ? fn(cs, at) : line(EXT_CAP_NAMES[id]?.heading ?? unknownExtHeading(id));
 }
