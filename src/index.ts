@@ -88,3 +88,8 @@ export { renderOutcome } from "./scenario/table.js";
 export { parameterReference, parameterRows } from "./scenario/docs.js";
 export { DEMO_YAML, demoScenario } from "./scenario/demo.js";
 export * from "./hw/fabric/index.js";
+export * from "./kernel/p2p-system.js";
+export * from "./uapi/p2p-host.js";
+export { bootMachine, mkeyOf, tlpOf, type Machine } from "./report/review/machine.js";
+export { CATALOGUE } from "./report/review/catalogue.js";
+export { runCatalogue } from "./report/review/run.js";
