@@ -48,6 +48,33 @@ function verbs(o: TestbedOptions = {}) {
   return { ...t, devFd, ufd, pd, dmabufFd };
 }
 
+type Verbs = ReturnType<typeof verbs>;
+
+/** One page at user address 0x7000_1000 (iova 0x1000), local write, with `dmah`. */
+function addrMr(t: Verbs, dmah: number) {
+  return uverbsRegMr(t.k, t.ufd, {
+    pd: t.pd,
+    iova: 0x1000n,
+    length: 0x1000n,
+    access: LW,
+    addr: 0x7000_1000n,
+    dmah,
+  });
+}
+
+/** The first page of the testbed's dma-buf, local write, with `dmah`. */
+function dmabufMr(t: Verbs, dmah: number) {
+  return uverbsRegMr(t.k, t.ufd, {
+    pd: t.pd,
+    iova: 0n,
+    length: 0x1000n,
+    access: LW,
+    fd: t.dmabufFd,
+    fdOffset: 0n,
+    dmah,
+  });
+}
+
 /** A device with only the mandatory ops: no DMAH, no dma-buf MRs. */
 function bareDevice() {
   const ops: IbDeviceOps = {
@@ -111,14 +138,7 @@ describe("DMAH and PD use counts", () => {
   it("-EBUSY on freeing a DMAH (or PD) an MR uses; after dereg both free, the ST index with them", () => {
     const t = verbs();
     const dmah = uverbsDmahAlloc(t.k, t.ufd, { cpuId: 1, memType: 0, ph: 1 });
-    const mr = uverbsRegMr(t.k, t.ufd, {
-      pd: t.pd,
-      iova: 0x1000n,
-      length: 0x1000n,
-      access: LW,
-      addr: 0x7000_1000n,
-      dmah,
-    });
+    const mr = addrMr(t, dmah);
     expect(mr.ret).toBe(0);
     expect(uverbsDmahFree(t.k, t.ufd, dmah)).toBe(-EBUSY);
     expect(ibUverbsDeallocPd(t.k, t.ufd, t.pd)).toBe(-EBUSY);
@@ -132,15 +152,7 @@ describe("DMAH and PD use counts", () => {
   it("closing the verbs file destroys MRs, then DMA handles, then PDs", () => {
     const t = verbs();
     const dmah = uverbsDmahAlloc(t.k, t.ufd, { cpuId: 1, memType: 0, ph: 1 });
-    uverbsRegMr(t.k, t.ufd, {
-      pd: t.pd,
-      iova: 0n,
-      length: 0x1000n,
-      access: LW,
-      fd: t.dmabufFd,
-      fdOffset: 0n,
-      dmah,
-    });
+    dmabufMr(t, dmah);
     t.k.fdClose(t.ufd);
     expect(t.nicHw.mkeys.size).toBe(0);
     expect(t.nic.st!.idxXa.size).toBe(0);
@@ -266,15 +278,7 @@ describe("DMAH precedence", () => {
       ph: 2,
     });
     const dmah = uverbsDmahAlloc(t.k, t.ufd, { cpuId: 1, memType: 0, ph: 1 });
-    const mr = uverbsRegMr(t.k, t.ufd, {
-      pd: t.pd,
-      iova: 0n,
-      length: 0x1000n,
-      access: LW,
-      fd: t.dmabufFd,
-      fdOffset: 0n,
-      dmah,
-    });
+    const mr = dmabufMr(t, dmah);
     const mkey = mkeyOf(t, t.ufd, mr.handle)!;
     expect(mkey.fields).toMatchObject({ tphEn: true, tphPh: 1, tphStIndex: 1 });
     expect(t.nicHw.tlpHints(mkey.index)).toEqual({ th: true, ph: 1, st: 0x0a11, prefix: true });
@@ -285,29 +289,14 @@ describe("DMAH precedence", () => {
     const t = verbs();
     setDmaBufTph(t.k, t.devFd, { fd: t.dmabufFd, flags: VFIO_DMA_BUF_TPH_ST_EXT, stExt: 0x9999, ph: 2 });
     const dmah = uverbsDmahAlloc(t.k, t.ufd, { ph: 3 });
-    const mr = uverbsRegMr(t.k, t.ufd, {
-      pd: t.pd,
-      iova: 0n,
-      length: 0x1000n,
-      access: LW,
-      fd: t.dmabufFd,
-      fdOffset: 0n,
-      dmah,
-    });
+    const mr = dmabufMr(t, dmah);
     expect(mkeyOf(t, t.ufd, mr.handle)!.fields).toMatchObject({ tphEn: true, tphPh: 3, tphStIndex: 0 });
   });
 
   it("address MR with a CPU DMAH carries the CPU's tag", () => {
     const t = verbs();
     const dmah = uverbsDmahAlloc(t.k, t.ufd, { cpuId: 3, memType: 0, ph: 2 });
-    const mr = uverbsRegMr(t.k, t.ufd, {
-      pd: t.pd,
-      iova: 0x1000n,
-      length: 0x1000n,
-      access: LW,
-      addr: 0x7000_1000n,
-      dmah,
-    });
+    const mr = addrMr(t, dmah);
     const mkey = mkeyOf(t, t.ufd, mr.handle)!;
     expect(t.nicHw.tlpHints(mkey.index)).toEqual({ th: true, ph: 2, st: 0x0b33, prefix: true });
     expect(mkey.xlt).toEqual([{ addr: 0x7000_1000n, len: 0x1000n }]);
