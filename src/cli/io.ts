@@ -2,13 +2,17 @@
  * What a command may touch of the outside world. Passed explicitly so tests run `main()` with
  * in-memory streams and files, and the bin wires it to the process.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { readInputFile, tooLargeError } from "../base/input-file.js";
 
 export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** Read a whole file as bytes; throws the Node error (ENOENT, EISDIR, ...) on failure. */
-  readFile(path: string): Uint8Array;
+  /**
+   * Read a whole regular file of at most `maxBytes` (default 16 MiB) as bytes; throws an
+   * InputError naming the path (cannot read, not a regular file, too large) before parsing.
+   */
+  readFile(path: string, maxBytes?: number): Uint8Array;
   /** List a directory's entries; throws on failure. */
   readDir(path: string): string[];
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -18,7 +22,7 @@ export function nodeIo(): Io {
   return {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
-    readFile: (p) => new Uint8Array(readFileSync(p)),
+    readFile: (p, maxBytes) => readInputFile(p, maxBytes),
     readDir: (p) => readdirSync(p),
     env: process.env,
   };
@@ -40,10 +44,12 @@ export function captureIo(files: Record<string, string | Uint8Array> = {}): Capt
     stderr: (t) => {
       io.err += t;
     },
-    readFile: (p) => {
+    readFile: (p, maxBytes) => {
       const f = files[p];
-      if (f === undefined) return base.readFile(p);
-      return typeof f === "string" ? new TextEncoder().encode(f) : f;
+      if (f === undefined) return base.readFile(p, maxBytes);
+      const bytes = typeof f === "string" ? new TextEncoder().encode(f) : f;
+      if (maxBytes !== undefined && bytes.length > maxBytes) throw tooLargeError(p, bytes.length, maxBytes);
+      return bytes;
     },
     readDir: base.readDir,
     env: {},

@@ -3,13 +3,18 @@
  * (YAML syntax with line:col, schema, cross-field), each as `FILE:LINE:COL: path: message`.
  */
 import { InputError } from "../base/errors.js";
+import { tooLargeError } from "../base/input-file.js";
 import { checkScenario } from "./scenario-check.js";
 import { type Scenario, scenarioSchema } from "./scenario-schema.js";
 import { BAD } from "./schema.js";
 import { parseYaml, SourceReporter } from "./yaml.js";
 
+/** Largest scenario file read (checked before parsing): real scenarios are a few kB. */
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
+
 /** Parse and validate scenario text; `file` names it in messages. Throws InputError (all issues). */
 export function parseScenario(text: string, file: string): Scenario {
+  if (text.length > MAX_SCENARIO_BYTES) throw tooLargeError(file, text.length, MAX_SCENARIO_BYTES);
   const { source, issues } = parseYaml(text, file);
   if (issues.length) throw new InputError(issues);
   const r = new SourceReporter(source);
@@ -20,15 +25,20 @@ export function parseScenario(text: string, file: string): Scenario {
   return s;
 }
 
-/** Read `path` through `readFile` and parse it; an unreadable file is an InputError naming it. */
-export function loadScenario(path: string, readFile: (p: string) => Uint8Array): Scenario {
+/**
+ * Read `path` through `readFile` (asked for at most MAX_SCENARIO_BYTES of a regular file) and parse
+ * it; an unreadable, special or oversized file is an InputError naming it.
+ */
+export function loadScenario(path: string, readFile: (p: string, maxBytes?: number) => Uint8Array): Scenario {
   let bytes: Uint8Array;
   try {
-    bytes = readFile(path);
+    bytes = readFile(path, MAX_SCENARIO_BYTES);
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError({ code: "read", path, message: `cannot read: ${code ?? (e as Error).message}` });
   }
+  if (bytes.length > MAX_SCENARIO_BYTES) throw tooLargeError(path, bytes.length, MAX_SCENARIO_BYTES);
   const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
   if (text.includes("\u0000")) throw new InputError({ code: "binary", path, message: "not a text file" });
   return parseScenario(text, path);

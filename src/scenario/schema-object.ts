@@ -67,7 +67,8 @@ function parseFields(
   let bad = false;
   const known = Object.keys(fields);
   for (const key of Object.keys(v)) {
-    if (key in fields || skip.includes(key)) continue;
+    // Own keys only: `constructor`, `toString` and `__proto__` are not fields of any mapping.
+    if (Object.hasOwn(fields, key) || skip.includes(key)) continue;
     const hint =
       suggest(key, known) ||
       (known.length ? ` (allowed: ${known.join(", ")})` : " (no other keys allowed here)");

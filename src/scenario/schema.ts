@@ -81,7 +81,9 @@ export interface RangeOpts {
   readonly max?: number;
 }
 
-function rangeText(o: RangeOpts, show: (n: number) => string): string {
+function rangeText(range: RangeOpts, show: (n: number) => string): string {
+  // The 2^53 cap of quantities is implied, not worth printing.
+  const o = range.max === Number.MAX_SAFE_INTEGER ? { ...range, max: undefined } : range;
   if (o.min !== undefined && o.max !== undefined) return ` ${show(o.min)}..${show(o.max)}`;
   if (o.min !== undefined) return ` >= ${show(o.min)}`;
   if (o.max !== undefined) return ` <= ${show(o.max)}`;
@@ -89,6 +91,10 @@ function rangeText(o: RangeOpts, show: (n: number) => string): string {
 }
 
 function checkRange(n: number, o: RangeOpts, r: Reporter, path: Path, show: (n: number) => string): boolean {
+  if (o.max === Number.MAX_SAFE_INTEGER && n > o.max) {
+    r.report(path, "range", `too large: ${show(n)} (at most ${show(o.max)})`);
+    return false;
+  }
   if ((o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max)) {
     r.report(path, "range", `expected a value in${rangeText(o, show)}, found ${show(n)}`);
     return false;
@@ -96,14 +102,19 @@ function checkRange(n: number, o: RangeOpts, r: Reporter, path: Path, show: (n: 
   return true;
 }
 
-/** A time, bandwidth or size with a unit, parsed to its base unit (ps, b/s, bytes). */
-export function quantity(kind: QuantityKind, o: RangeOpts & { integer?: boolean } = {}): Schema<number> {
+/**
+ * A time, bandwidth or size with a unit, parsed to its base unit (ps, b/s, bytes). Never negative
+ * unless `min` says so, and never above 2^53 (integer arithmetic on times and addresses).
+ */
+export function quantity(kind: QuantityKind, opts: RangeOpts & { integer?: boolean } = {}): Schema<number> {
+  const o = { ...opts, min: opts.min ?? 0, max: opts.max ?? Number.MAX_SAFE_INTEGER };
   const show = (n: number) => formatQuantity(kind, n);
   const example = { time: "150ns", bandwidth: "100Gb/s", size: "4KiB or 4096" }[kind];
-  const range = rangeText(o, show);
+  // Messages and documentation show the range given; the implied 0..2^53 goes without saying.
+  const range = rangeText(opts, show);
   const expected = `a ${kind} such as ${example}${range ? `, in${range}` : ""}`;
   return {
-    type: `${kind} (${unitsOf(kind).join(", ")})${rangeText(o, show)}`,
+    type: `${kind} (${unitsOf(kind).join(", ")})${range}`,
     expected,
     accepts: (v) => typeof v === "string" || (kind === "size" && typeof v === "number"),
     show,
@@ -114,12 +125,13 @@ export function quantity(kind: QuantityKind, o: RangeOpts & { integer?: boolean 
         return BAD;
       }
       const integral = o.integer ?? kind !== "bandwidth";
-      if (!Number.isFinite(q) || (integral && !Number.isSafeInteger(q))) {
+      if (Number.isFinite(q) && !checkRange(q, o, r, path, show)) return BAD;
+      if (!Number.isFinite(q) || (integral && !Number.isInteger(q))) {
         const why = kind === "time" ? "a whole number of picoseconds" : "a whole number of bytes";
         r.report(path, "unit", `expected ${expected}, found ${describeValue(v)}: not ${why}`);
         return BAD;
       }
-      return checkRange(q, o, r, path, show) ? q : BAD;
+      return q;
     },
   };
 }

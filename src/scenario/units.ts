@@ -65,7 +65,7 @@ export function parseQuantity(kind: QuantityKind, v: unknown): number | string {
   if (!m) return "not a number with a unit";
   const unit = m[2] ?? (kind === "size" ? "B" : undefined);
   if (unit === undefined) return `missing unit (${unitsOf(kind).join(", ")})`;
-  const mult = UNITS[kind][unit];
+  const mult = Object.hasOwn(UNITS[kind], unit) ? UNITS[kind][unit] : undefined;
   if (mult === undefined) return `unknown unit '${unit}' (use ${unitsOf(kind).join(", ")})`;
   const n = Number(m[1]) * mult;
   // Round away binary noise such as 0.1 * 1e3 = 100.00000000000001.

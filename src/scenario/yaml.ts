@@ -30,6 +30,11 @@ export interface YamlSource {
   locate(path: Path, at?: "key" | "value"): Position;
 }
 
+/** Tags of the YAML 1.2 core schema; any other (`!foo`, `!!binary`, `!!set`) is refused. */
+const CORE_TAGS = new Set(
+  ["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`),
+);
+
 /** Alias expansion can multiply a small file; cap the number of values built. */
 const MAX_NODES = 200_000;
 const MAX_DEPTH = 64;
@@ -69,6 +74,15 @@ class Walker {
       this.values.set(formatPath(path), this.pos(node));
       return target ? this.walk(target as Node, path, depth + 1) : null;
     }
+    if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
+      this.problem(
+        node,
+        path,
+        "yaml-tag",
+        `unsupported tag ${node.tag} (scenario files use plain YAML values)`,
+      );
+      return null;
+    }
     if (isScalar(node)) return node.value;
     if (isSeq(node)) return node.items.map((it, i) => this.walk(it as Node, [...path, i], depth + 1));
     if (isMap(node)) return this.walkMap(node.items, path, depth);
@@ -95,14 +109,16 @@ class Walker {
 /** Parse `text` (named `file` in messages). Returns the value, its positions, and parse problems. */
 export function parseYaml(text: string, file: string): { source: YamlSource; issues: Issue[] } {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  // `version` pins YAML 1.2 even under a `%YAML 1.1` directive (where `yes` would be true).
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, version: "1.2" });
   const w = new Walker(doc, lc, file);
-  for (const e of doc.errors) {
+  // Warnings (an unresolved tag, a YAML 1.1 directive) change what a value means: refuse them too.
+  for (const e of [...doc.errors, ...doc.warnings]) {
     const p = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
     const message = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
     w.issues.push({ code: `yaml-${e.code.toLowerCase()}`, path: `${file}:${p.line}:${p.col}`, message });
   }
-  const value = doc.errors.length ? null : w.walk(doc.contents as Node | null, [], 0);
+  const value = w.issues.length ? null : w.walk(doc.contents as Node | null, [], 0);
   const locate = (path: Path, at: "key" | "value" = "value"): Position => {
     if (at === "key") {
       const k = w.keys.get(formatPath(path));

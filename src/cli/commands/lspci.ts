@@ -3,7 +3,7 @@
  * Input: an `lspci -x/-xxx/-xxxx` text dump or a raw binary config space (-F, auto-detected),
  * or the live system through sysfs. Names come from pci.ids (-i, or the usual paths).
  */
-import { inputError } from "../../base/errors.js";
+import { InputError, inputError } from "../../base/errors.js";
 import {
   type DumpDevice,
   looksLikeText,
@@ -94,6 +94,9 @@ export function slotFromSysfsName(name: string): PciSlot | undefined {
 }
 
 function errnoText(e: unknown): string {
+  // readInputFile's own wording ("cannot read: ENOENT") in this command's style.
+  if (e instanceof InputError)
+    return e.issues.map((i) => i.message.replace(/^cannot read: ([A-Z]+)$/, "cannot read ($1)")).join("; ");
   const err = e as NodeJS.ErrnoException;
   return err.code ? `cannot read (${err.code})` : `cannot read (${String(err.message ?? e)})`;
 }

@@ -56,7 +56,7 @@ export function num(
     doc,
     source,
     extrapolated: o.extrapolated ?? false,
-    ...range(o),
+    ...range(o, unit),
   };
 }
 /** An integer parameter. */
@@ -89,7 +89,7 @@ export function numList(def: readonly number[], unit: string, doc: string, sourc
     doc,
     source,
     extrapolated: o.extrapolated ?? false,
-    ...range(o),
+    ...range(o, unit),
   } as ParamSpec<readonly number[]>;
 }
 export function boolList(def: readonly boolean[], doc: string, source: string, extrapolated = false) {
@@ -98,10 +98,21 @@ export function boolList(def: readonly boolean[], doc: string, source: string, e
   >;
 }
 
-function range(o: SpecOpts): { min?: number; max?: number; integer?: boolean } {
+/**
+ * Every number gets a range the model can run: a latency at most MAX_LATENCY_NS (the longest
+ * run), any other number at most MAX_PARAM (an Int32 index or count). Simulated time is integer
+ * picoseconds below 2^53 (~9000 s), so unbounded latencies or counts would overflow it.
+ */
+export const MAX_LATENCY_NS = 10_000_000;
+export const MAX_PARAM = 2 ** 31 - 1;
+/** Below this a non-zero rate (GB/s, Gb/s) would make one TLP take longer than a run. */
+export const MIN_RATE = 0.001;
+
+function range(o: SpecOpts, unit = ""): { min?: number; max?: number; integer?: boolean } {
+  const max = o.max ?? (unit === "ns" ? MAX_LATENCY_NS : MAX_PARAM);
   return {
     ...(o.min === undefined ? {} : { min: o.min }),
-    ...(o.max === undefined ? {} : { max: o.max }),
+    max,
     ...(o.integer === undefined ? {} : { integer: o.integer }),
   };
 }
@@ -148,7 +159,8 @@ function resolveNode(tree: object, input: unknown, path: string, issues: Issue[]
   }
   const g = given as Record<string, unknown>;
   for (const k of Object.keys(g)) {
-    if (!(k in tree)) issues.push({ code: "unknown", path: `${path}.${k}`, message: "unknown parameter" });
+    if (!Object.hasOwn(tree, k))
+      issues.push({ code: "unknown", path: `${path}.${k}`, message: "unknown parameter" });
   }
   const out: Record<string, unknown> = {};
   for (const [k, spec] of Object.entries(tree)) {
@@ -194,7 +206,13 @@ function numberIssue(spec: ParamSpec, v: unknown): string | undefined {
   if (spec.integer && !Number.isInteger(v)) return `must be an integer, found ${v}`;
   if (spec.min !== undefined && v < spec.min) return `must be >= ${spec.min}${unitText(spec)}, found ${v}`;
   if (spec.max !== undefined && v > spec.max) return `must be <= ${spec.max}${unitText(spec)}, found ${v}`;
+  if (isRate(spec) && v > 0 && v < MIN_RATE)
+    return `must be 0 (no limit) or >= ${MIN_RATE}${unitText(spec)}, found ${v}`;
   return undefined;
+}
+
+function isRate(spec: ParamSpec): boolean {
+  return spec.unit === "GB/s" || spec.unit === "Gb/s";
 }
 
 function unitText(spec: ParamSpec): string {
