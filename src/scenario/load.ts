@@ -4,6 +4,7 @@
  */
 import { InputError } from "../base/errors.js";
 import { tooLargeError } from "../base/input-file.js";
+import { checkBudget } from "./budget.js";
 import { checkScenario } from "./scenario-check.js";
 import { type Scenario, scenarioSchema } from "./scenario-schema.js";
 import { BAD } from "./schema.js";
@@ -16,10 +17,14 @@ export const MAX_SCENARIO_BYTES = 1024 * 1024;
 export function parseScenario(text: string, file: string): Scenario {
   if (text.length > MAX_SCENARIO_BYTES) throw tooLargeError(file, text.length, MAX_SCENARIO_BYTES);
   const { source, issues } = parseYaml(text, file);
-  if (issues.length) throw new InputError(issues);
+  if (source.value === null && issues.length) throw new InputError(issues);
   const r = new SourceReporter(source);
   const s = scenarioSchema.parse(source.value, [], r);
+  // Problems of the YAML itself (tags) first, then the schema's, each with its position.
+  if (issues.length) throw new InputError([...issues, ...r.issues]);
   if (s !== BAD) checkScenario(s, r);
+  // The budget's estimates need a scenario that is consistent otherwise.
+  if (s !== BAD && r.issues.length === 0) checkBudget(s, r);
   const found = r.issues;
   if (found.length || s === BAD) throw new InputError(found);
   return s;

@@ -81,7 +81,9 @@ class Walker {
         "yaml-tag",
         `unsupported tag ${node.tag} (scenario files use plain YAML values)`,
       );
-      return null;
+      // Keep a plain scalar so the schema does not report the same value a second time.
+      const v = isScalar(node) ? node.value : null;
+      return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : null;
     }
     if (isScalar(node)) return node.value;
     if (isSeq(node)) return node.items.map((it, i) => this.walk(it as Node, [...path, i], depth + 1));
@@ -112,13 +114,15 @@ export function parseYaml(text: string, file: string): { source: YamlSource; iss
   // `version` pins YAML 1.2 even under a `%YAML 1.1` directive (where `yes` would be true).
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, version: "1.2" });
   const w = new Walker(doc, lc, file);
-  // Warnings (an unresolved tag, a YAML 1.1 directive) change what a value means: refuse them too.
-  for (const e of [...doc.errors, ...doc.warnings]) {
+  // Warnings change what a value means: refuse them too. Tags are reported by the walk, with
+  // their key path, so that the other problems of the file are still found.
+  const warnings = doc.warnings.filter((e) => e.code !== "TAG_RESOLVE_FAILED");
+  for (const e of [...doc.errors, ...warnings]) {
     const p = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
     const message = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
     w.issues.push({ code: `yaml-${e.code.toLowerCase()}`, path: `${file}:${p.line}:${p.col}`, message });
   }
-  const value = w.issues.length ? null : w.walk(doc.contents as Node | null, [], 0);
+  const value = doc.errors.length ? null : w.walk(doc.contents as Node | null, [], 0);
   const locate = (path: Path, at: "key" | "value" = "value"): Position => {
     if (at === "key") {
       const k = w.keys.get(formatPath(path));
