@@ -140,9 +140,30 @@ function checkSteering(s: Scenario, r: Reporter): void {
   });
 }
 
+/**
+ * The cache model stores a line's tag (line / sets) as a 31-bit number; DMA addresses in the model
+ * stay below 2^47, so sets x lineBytes must reach 2^16 (64 KiB per way) for every tag to fit.
+ */
+const MIN_WAY_BYTES = 2 ** 16;
+
+function checkCaches(s: Scenario, r: Reporter): void {
+  const way = (sets: number, line: number, path: Path) => {
+    if (sets * line < MIN_WAY_BYTES)
+      r.report(
+        path,
+        "range",
+        `sets x lineBytes = ${sets * line} bytes per way; the cache model needs at least ${MIN_WAY_BYTES} (raise the sets or the line size)`,
+      );
+  };
+  way(s.host.llcSets, s.host.lineBytes, ["host", "llcSets"]);
+  way(s.host.l2Sets, s.host.lineBytes, ["host", "l2Sets"]);
+  way(s.accelerator.cacheSets, s.accelerator.lineBytes, ["accelerator", "cacheSets"]);
+}
+
 /** Every cross-field problem of `s`, reported to `r`. */
 export function checkScenario(s: Scenario, r: Reporter): void {
   checkLinks(s, r);
+  checkCaches(s, r);
   checkFabricParams(fabricParamsOf(s), r);
   checkSteering(s, r);
   checkBuffers(s, r);
