@@ -5,6 +5,7 @@
  * give the same bytes.
  */
 import type { RevisionName } from "../kernel/revision.js";
+import type { Diagnostic } from "./diagnostics.js";
 import type { Step } from "./setup.js";
 
 /** Nanoseconds; null when nothing was recorded. */
@@ -80,6 +81,8 @@ export interface RunReport {
   readonly scenario: string;
   readonly seed: number;
   readonly results: Readonly<Partial<Record<RevisionName, RevisionResult>>>;
+  /** What the user should know to read the numbers (codes in README.md "Diagnostics"). */
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 /** What the text report shows besides the JSON: the kernel calls each revision made. */

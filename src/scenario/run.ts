@@ -13,6 +13,7 @@ import { buildFabric, type Fabric } from "../hw/fabric/fabric.js";
 import { mlx5IbPageFault } from "../kernel/infiniband/hw/mlx5/odp.js";
 import { checkInvariants, type InvariantReport } from "../kernel/invariants.js";
 import type { RevisionName } from "../kernel/revision.js";
+import { runDiagnostics, scenarioDiagnostics, type TagProbe } from "./diagnostics.js";
 import {
   flowSpec,
   initialIntents,
@@ -107,10 +108,11 @@ export function runRevision(
   s: Scenario,
   revision: RevisionName,
   seed: number,
-): { result: RevisionResult; steps: readonly Step[] } {
+): { result: RevisionResult; steps: readonly Step[]; probe: TagProbe } {
   const sys = bootSystem(s, revision);
   const ses = setupSession(s, sys);
   const intents = initialIntents(s);
+  const probe: TagProbe = new Map();
   const fabric = buildFabric({
     topology: sys.k.topology,
     nic: sys.nicHw,
@@ -119,13 +121,21 @@ export function runRevision(
     params: fabricParamsOf(s),
     flows: s.flows.map((f) => flowSpec(s, ses, f, intents)),
     seed,
-    publishedTag: (ns, flow) => publishedTag(s, ses, ns, flow),
+    publishedTag: (ns, flow) => {
+      const tag = publishedTag(s, ses, ns, flow);
+      // The first look per flow: the namespace the NIC negotiated, and what the owner publishes.
+      if (tag !== undefined && !probe.has(flow)) {
+        const other = publishedTag(s, ses, ns === "st8" ? "st16" : "st8", flow);
+        probe.set(flow, { ns, tag, other });
+      }
+      return tag;
+    },
   });
   const sweeps: Sweep[] = [];
   scheduleTimeline(fabric, s, ses, sweeps, intents);
   const fr = fabric.run(s.duration / 1000);
   sweeps.push({ at: "end", report: checkInvariants(sys.k, { ibdevs: [sys.ib] }) });
-  return { result: toRevisionResult(fr, sys.addresses, sweeps), steps: ses.steps };
+  return { result: toRevisionResult(fr, sys.addresses, sweeps), steps: ses.steps, probe };
 }
 
 /** Run `s` on each revision. */
@@ -134,13 +144,16 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunOutcome {
   const seed = o.seed ?? s.seed;
   const results: Partial<Record<RevisionName, RevisionResult>> = {};
   const steps: Partial<Record<RevisionName, readonly Step[]>> = {};
+  const seen = new Map<RevisionName, { result: RevisionResult; probe: TagProbe }>();
   for (const r of revisions) {
     const out = runRevision(s, r, seed);
     results[r] = out.result;
     steps[r] = out.steps;
+    seen.set(r, out);
   }
+  const diagnostics = [...scenarioDiagnostics(s), ...runDiagnostics(s, seen)];
   return {
-    report: { scenario: s.name, seed, results },
+    report: { scenario: s.name, seed, results, diagnostics },
     description: s.description,
     durationPs: s.duration,
     steps,

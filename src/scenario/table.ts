@@ -96,9 +96,9 @@ function metricRows(revs: readonly RevisionName[], res: (r: RevisionName) => Rev
   return rows;
 }
 
-/** Kernel calls whose return value differs between revisions (or failed everywhere), matched by
+/** Kernel calls whose return value differs between revisions, and those failing alike on all, matched by
  * time, caller and call (the n-th such call): revisions need not make the same calls. */
-function callRows(o: RunOutcome, revs: readonly RevisionName[]): Row[] {
+function callRows(o: RunOutcome, revs: readonly RevisionName[]): { differ: Row[]; same: string[] } {
   const byKey = new Map<string, { at: number; label: string; rets: Map<RevisionName, number> }>();
   for (const r of revs) {
     const seen = new Map<string, number>();
@@ -113,14 +113,31 @@ function callRows(o: RunOutcome, revs: readonly RevisionName[]): Row[] {
       byKey.set(key, row);
     }
   }
-  const show = (x: number | undefined) => (x === undefined ? "-" : x < 0 ? errnoName(x) : String(x));
-  const rows = [...byKey.values()].filter((row) => {
-    const rets = revs.map((r) => row.rets.get(r));
-    return rets.some((x) => x !== rets[0]) || (rets[0] ?? 0) < 0;
-  });
+  const rets = (row: { rets: Map<RevisionName, number> }) => revs.map((r) => row.rets.get(r));
+  const differs = (row: { rets: Map<RevisionName, number> }) => rets(row).some((x) => x !== rets(row)[0]);
   // Stable sort by time keeps each revision's call order within a moment.
-  rows.sort((a, b) => a.at - b.at);
-  return rows.map((row) => [row.label, ...revs.map((r) => show(row.rets.get(r)))]);
+  const all = [...byKey.values()].sort((a, b) => a.at - b.at);
+  // A call that fails the same way on every revision is no difference; it is listed on its own.
+  const same = all.filter((row) => !differs(row) && (rets(row)[0] ?? 0) < 0);
+  return {
+    differ: all.filter(differs).map((row) => [row.label, ...revs.map((r) => show(row.rets.get(r)))]),
+    same: same.map((row) => `${row.label.trim()} = ${show(rets(row)[0])}`),
+  };
+}
+
+function show(x: number | undefined): string {
+  return x === undefined ? "-" : x < 0 ? errnoName(x) : String(x);
+}
+
+/** The diagnostics as a "notes" block, one line each. */
+function notes(o: RunOutcome): string {
+  const ds = o.report.diagnostics;
+  if (!ds.length) return "";
+  const line = (d: (typeof ds)[number]) =>
+    `  ${d.severity} ${d.code} at ${d.path}: ${d.message}${d.revisions ? ` (${d.revisions.join(", ")})` : ""}`;
+  return `
+notes:
+${ds.map(line).join("\n")}\n`;
 }
 
 /** The whole text report. */
@@ -131,8 +148,11 @@ export function renderOutcome(o: RunOutcome): string {
   const desc = o.description ? `${o.description}\n` : "";
   let out = `${title}${desc}\n${renderTable(["", ...revs], metricRows(revs, res))}`;
   const calls = callRows(o, revs);
-  if (calls.length)
-    out += `\nkernel calls that differ (return values):\n${renderTable(["", ...revs], calls)}`;
+  if (calls.differ.length)
+    out += `\nkernel calls that differ (return values):\n${renderTable(["", ...revs], calls.differ)}`;
+  if (calls.same.length)
+    out += `\nkernel calls that fail the same way on every revision:\n${calls.same.map((c) => `  ${c}\n`).join("")}`;
+  out += notes(o);
   const broken = revs.flatMap((r) =>
     Object.entries(res(r).invariants).flatMap(([n, i]) => i.violations.map((v) => `  ${r}: ${n}: ${v}`)),
   );

@@ -40,7 +40,7 @@ describe("runScenario", () => {
 
   it("has exactly the documented JSON shape", () => {
     const r = JSON.parse(reportJson(runScenario(s, { revisions: ["v11", "rfc"], seed: 3 }).report));
-    expect(Object.keys(r)).toEqual(["scenario", "seed", "results"]);
+    expect(Object.keys(r)).toEqual(["scenario", "seed", "results", "diagnostics"]);
     expect(r.scenario).toBe("small");
     expect(r.seed).toBe(3);
     expect(Object.keys(r.results)).toEqual(["v11", "rfc"]);
