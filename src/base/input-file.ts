@@ -19,11 +19,12 @@ export function formatByteLimit(n: number): string {
 
 /** The InputError for a file over `maxBytes` (also used for in-memory inputs). */
 export function tooLargeError(path: string, size: number | undefined, maxBytes: number): InputError {
-  const found = size === undefined ? "more" : `${size} bytes`;
+  const limit = formatByteLimit(maxBytes);
+  const found = size === undefined ? `more than ${limit}` : `${size} bytes, the limit is ${limit}`;
   return new InputError({
     code: "too-large",
     path,
-    message: `file too large: ${found}, the limit is ${formatByteLimit(maxBytes)}`,
+    message: `file too large: ${found}`,
   });
 }
 

@@ -2,7 +2,7 @@
  * Loading a scenario: YAML text -> validated Scenario, or an InputError listing every problem
  * (YAML syntax with line:col, schema, cross-field), each as `FILE:LINE:COL: path: message`.
  */
-import { InputError } from "../base/errors.js";
+import { InputError, type Issue } from "../base/errors.js";
 import { tooLargeError } from "../base/input-file.js";
 import { checkBudget } from "./budget.js";
 import { checkScenario } from "./scenario-check.js";
@@ -13,6 +13,15 @@ import { parseYaml, SourceReporter } from "./yaml.js";
 /** Largest scenario file read (checked before parsing): real scenarios are a few kB. */
 export const MAX_SCENARIO_BYTES = 1024 * 1024;
 
+/** Issues in file order (their paths start `FILE:LINE:COL`). */
+function byPosition(issues: readonly Issue[]): Issue[] {
+  const at = (i: Issue) => /:(\d+):(\d+)(?::|$)/.exec(i.path)?.slice(1).map(Number) ?? [0, 0];
+  return issues
+    .map((i, n) => ({ i, n, p: at(i) }))
+    .sort((a, b) => a.p[0]! - b.p[0]! || a.p[1]! - b.p[1]! || a.n - b.n)
+    .map((x) => x.i);
+}
+
 /** Parse and validate scenario text; `file` names it in messages. Throws InputError (all issues). */
 export function parseScenario(text: string, file: string): Scenario {
   if (text.length > MAX_SCENARIO_BYTES) throw tooLargeError(file, text.length, MAX_SCENARIO_BYTES);
@@ -21,7 +30,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const r = new SourceReporter(source);
   const s = scenarioSchema.parse(source.value, [], r);
   // Problems of the YAML itself (tags) first, then the schema's, each with its position.
-  if (issues.length) throw new InputError([...issues, ...r.issues]);
+  if (issues.length) throw new InputError(byPosition([...issues, ...r.issues]));
   if (s !== BAD) checkScenario(s, r);
   // The budget's estimates need a scenario that is consistent otherwise.
   if (s !== BAD && r.issues.length === 0) checkBudget(s, r);

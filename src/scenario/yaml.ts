@@ -35,8 +35,8 @@ const CORE_TAGS = new Set(
   ["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`),
 );
 
-/** Alias expansion can multiply a small file; cap the number of values built. */
-const MAX_NODES = 200_000;
+/** Alias expansion can multiply a small file; cap the values built (real scenarios have a few hundred). */
+const MAX_NODES = 20_000;
 const MAX_DEPTH = 64;
 
 class Walker {
@@ -44,6 +44,7 @@ class Walker {
   readonly keys = new Map<string, Position>();
   readonly issues: Issue[] = [];
   private nodes = 0;
+  private readonly targets = new Map<Node, Node | undefined>();
   constructor(
     private readonly doc: Document,
     private readonly lc: LineCounter,
@@ -70,7 +71,9 @@ class Walker {
     if (node && !isAlias(node)) this.values.set(formatPath(path), this.pos(node));
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
-      const target = node.resolve(this.doc);
+      // resolve() searches the document: once per alias node, not once per expansion.
+      if (!this.targets.has(node)) this.targets.set(node, node.resolve(this.doc) as Node | undefined);
+      const target = this.targets.get(node);
       this.values.set(formatPath(path), this.pos(node));
       return target ? this.walk(target as Node, path, depth + 1) : null;
     }

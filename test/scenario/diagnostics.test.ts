@@ -111,6 +111,19 @@ describe("diagnostics", () => {
     );
   });
 
+  it("kernel calls failing alike on every revision are not listed as differences", () => {
+    const o = run({
+      timeline:
+        "timeline: [{ at: 2us, action: revoke, by: memory-disable }, { at: 4us, action: set-tph, buffer: hbm, st: 0x22 }]",
+    });
+    const text = renderOutcome(o);
+    const differ = text.split("kernel calls that differ")[1]?.split("\n\n")[0] ?? "";
+    expect(differ).not.toMatch(/page fault/);
+    expect(text).toContain(
+      "kernel calls that fail the same way on every revision:\n  @2us nic: page fault on MR acc = -ENODEV\n",
+    );
+  });
+
   it("every code is tested above", () => {
     expect([...DIAGNOSTIC_CODES].sort()).toEqual(
       [

@@ -102,6 +102,49 @@ describe("parseScenario", () => {
     ]);
   });
 
+  it("refuses prototype keys, unknown tags, negative times and offsets, all at once with positions", () => {
+    const text = `name: x
+__proto__: 1
+constructor: { a: 1 }
+duration: !foo 5us
+mrs: [{ name: m, host: 1MiB, toString: 2 }]
+flows:
+  - { name: w, op: write, mr: m, size: 4KiB, start: -1us, offset: -4096 }
+timeline: [{ at: -2ns, action: unrevoke }]
+`;
+    expect(problems(text)).toEqual([
+      expect.stringMatching(/^f\.yaml:2:1: __proto__: unknown key \(allowed: name, /),
+      expect.stringMatching(/^f\.yaml:3:1: constructor: unknown key \(allowed: name, /),
+      "f.yaml:4:16: duration: unsupported tag !foo (scenario files use plain YAML values)",
+      expect.stringMatching(
+        /^f\.yaml:5:30: mrs\[0\]\.toString: unknown key \(allowed: name, buffer, host, dmah\)$/,
+      ),
+      "f.yaml:7:53: flows[0].start: expected a value in >= 0ps, found -1us",
+      "f.yaml:7:67: flows[0].offset: expected a value in >= 0B, found -4096B",
+      "f.yaml:8:18: timeline[0].at: expected a value in >= 0ps, found -2ns",
+    ]);
+  });
+
+  it("refuses oversized files before parsing, and bounds alias expansion", () => {
+    const big = `name: x\ndescription: "${"y".repeat(1024 * 1024)}"\n`;
+    expect(problems(big)).toEqual(["f.yaml: file too large: 1048600 bytes, the limit is 1 MiB"]);
+    const small = () => new TextEncoder().encode(big);
+    expect(() => loadScenario("b.yaml", small)).toThrow("b.yaml: file too large");
+    // A billion laughs in 300 bytes: refused after a bounded walk, not expanded.
+    const laughs = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 9; i++)
+      laughs.push(
+        `${"abcdefghij"[i]}: &${"abcdefghij"[i]} [${Array(10)
+          .fill(`*${"abcdefghij"[i - 1]}`)
+          .join(", ")}]`,
+      );
+    const t0 = Date.now();
+    expect(problems(laughs.join("\n"))).toContainEqual(
+      expect.stringMatching(/^f\.yaml:\d+:\d+: .*document too large or too deeply nested \(after aliases\)/),
+    );
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
   it("names an unreadable file", () => {
     const fail = () =>
       loadScenario("/nonexistent.yaml", () => {
