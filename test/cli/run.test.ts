@@ -85,6 +85,18 @@ describe("tphlab run", () => {
     );
   });
 
+  it("refuses special and oversized files before parsing: exit 2, one line", async () => {
+    expect(await tphlab(["run", "/dev/zero"])).toMatchObject({
+      code: 2,
+      err: "tphlab run: /dev/zero: cannot read: a character device, expected a regular file\n",
+    });
+    const big = await tphlab(["run", "big.yaml"], { "big.yaml": `name: x\n#${"y".repeat(1 << 20)}\n` });
+    expect(big).toMatchObject({
+      code: 2,
+      err: "tphlab run: big.yaml: file too large: 1048586 bytes, the limit is 1 MiB\n",
+    });
+  });
+
   it("--params lists every parameter with its default and the default's source", async () => {
     const r = await tphlab(["run", "--params"]);
     expect(r.code).toBe(0);
