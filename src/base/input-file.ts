@@ -10,8 +10,9 @@ import { InputError } from "./errors.js";
 /** Default limit for a user file: 16 MiB (a pci.ids is ~1.4 MB, config dumps a few kB per device). */
 export const DEFAULT_MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
-/** The limit in words: "1 MiB", "16 MiB", "512 bytes". */
+/** The limit in words: "1 GiB", "16 MiB", "512 bytes". */
 export function formatByteLimit(n: number): string {
+  if (n >= 1024 ** 3 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3} GiB`;
   if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
   if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
   return `${n} bytes`;

@@ -4,6 +4,9 @@
  * from. `tphlab run --params` prints it.
  */
 
+import { formatByteLimit } from "../base/input-file.js";
+import { MAX_HORIZON_PS, MAX_STATE_BYTES } from "./budget.js";
+import { MAX_SCENARIO_BYTES } from "./load.js";
 import { scenarioSchema } from "./scenario-schema.js";
 import type { DocRow } from "./schema.js";
 
@@ -16,6 +19,9 @@ export function parameterRows(): DocRow[] {
 export function parameterReference(): string {
   const out = [
     "Scenario file parameters (YAML). Times need a unit (ns, us, ...); sizes may be bare bytes.",
+    `Limits: a regular file of at most ${formatByteLimit(MAX_SCENARIO_BYTES)}; model state at most ` +
+      `${formatByteLimit(MAX_STATE_BYTES)} and simulated work at most ` +
+      `${MAX_HORIZON_PS / 1e12} s, estimated at load (a refusal names the parameter to change).`,
     "",
   ];
   for (const r of parameterRows()) {
