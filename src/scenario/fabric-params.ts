@@ -22,7 +22,7 @@ import {
   type Schema,
 } from "./schema.js";
 import { defaultsOf, type Field, type Fields, object, withDefault } from "./schema-object.js";
-import { parseQuantity, type QuantityKind } from "./units.js";
+import { formatTimePs, parseQuantity, type QuantityKind } from "./units.js";
 
 /** Units of the tree that scenario files write with a unit, and their size in the base unit. */
 const UNIT_KIND: Readonly<Record<string, { kind: QuantityKind; base: number }>> = {
@@ -36,7 +36,8 @@ const UNIT_KIND: Readonly<Record<string, { kind: QuantityKind; base: number }>> 
 function rangeOf(spec: ParamSpec): string {
   const u = spec.unit;
   const sep = UNIT_KIND[u] ? "" : " ";
-  const w = (n: number) => `${n}${u ? sep + u : ""}`;
+  // Latency bounds read better in the largest unit ("10ms" rather than "10000000ns").
+  const w = (n: number) => (u === "ns" ? formatTimePs(n * 1e3) : `${n}${u ? sep + u : ""}`);
   if (spec.min !== undefined && spec.max !== undefined) return ` ${w(spec.min)}..${w(spec.max)}`;
   if (spec.min !== undefined) return ` >= ${w(spec.min)}`;
   if (spec.max !== undefined) return ` <= ${w(spec.max)}`;

@@ -101,7 +101,7 @@ describe("tphlab run", () => {
     const r = await tphlab(["run", "--params"]);
     expect(r.code).toBe(0);
     expect(r.out).toContain(
-      "switch.latencyNs  (time (a number in ns, or with a unit) 0ns..10000000ns; default 150)\n",
+      "switch.latencyNs  (time (a number in ns, or with a unit) 0ps..10ms; default 150)\n",
     );
     expect(r.out).toContain(
       "    source: calibration.md: Broadcom/PLX PEX8796, at most 150 ns port to port\n",
