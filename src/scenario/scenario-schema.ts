@@ -109,9 +109,9 @@ const accelerator = object({
     "series.md (the accelerator completes TPH and Extended TPH)",
   ),
   barSize: withDefault(
-    quantity("size", { min: 1 << 20, max: 2 ** 40 }),
+    quantity("size", { min: 1 << 20, max: 2 ** 38 }),
     256 * 1024 * 1024,
-    "size of BAR 0, the memory exported as dma-bufs (a power of two)",
+    "size of BAR 0, the memory exported as dma-bufs (a power of two; the model's address map places at most 256GiB)",
     "extrapolation: an accelerator aperture",
   ),
   flr: withDefault(boolean(), true, "Function Level Reset capable", "PCIe Base 6.0 section 6.6.2"),
@@ -161,7 +161,10 @@ const dmah = object({
 const mr = object({
   name: required(NAME, "referenced by flows[].mr"),
   buffer: optional(NAME, "a dma-buf MR on this buffer (ibv_reg_mr_ex with fd)"),
-  host: optional(quantity("size", { min: 4096 }), "or: an MR on this many bytes of host memory"),
+  host: optional(
+    quantity("size", { min: 4096, max: 2 ** 39 }),
+    "or: an MR on this many bytes of host memory (the model's host memory map holds 512GiB)",
+  ),
   dmah: optional(NAME, "a DMA handle given at registration (wins over the dma-buf's TPH)"),
 });
 

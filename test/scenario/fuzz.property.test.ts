@@ -55,6 +55,8 @@ function mostly(usual: string, ...others: string[]): fc.Arbitrary<string> {
 const scenario = fc.record({
   op: fc.constantFrom("write", "read", "send"),
   host: fc.boolean(),
+  mrBytes: mostly("1MiB", "512GiB", "1TiB", "4096"),
+  barSize: mostly("256MiB", "256GiB", "1TiB", "1MiB"),
   duration: mostly("5us", "2us", "-1us", "0ps", "20ms"),
   fabric: fc.array(fabricEdit, { maxLength: 2 }),
   flow: fc.array(flowField, { maxLength: 1 }),
@@ -82,9 +84,9 @@ function yaml(o: Combo): string {
   return `name: fuzz
 duration: ${o.duration}
 revisions: [${o.revision}]
-${nested(o.fabric)}
+${nested([...o.fabric, ["accelerator.barSize", o.barSize]])}
 buffers: [{ name: hbm, offset: ${o.bufOffset}, length: 1MiB, tph: { st: 0x21, ph: 0, partition: 1 } }]
-mrs: [{ name: m, ${o.host ? "host: 1MiB" : "buffer: hbm"} }]
+mrs: [{ name: m, ${o.host ? `host: ${o.mrBytes}` : "buffer: hbm"} }]
 flows:
   - { name: f, op: ${o.op}, mr: m${size}${load}${flowExtra} }
 timeline: [{ at: ${o.timelineAt}, action: set-tph, buffer: hbm, st: 0x22 }]
