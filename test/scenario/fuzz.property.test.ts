@@ -116,7 +116,7 @@ describe("scenario fuzz", () => {
           throw new Error(`run failed: ${String(e)}\n${text}`);
         }
       }),
-      { numRuns: 200 },
+      { numRuns: 120 },
     );
     // The generator must reach the runner, not only the loader's refusals.
     expect(ran).toBeGreaterThan(30);
