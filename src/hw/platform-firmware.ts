@@ -1,6 +1,6 @@
 /**
- * The platform firmware's ACPI side as the kernel sees it: which Root Ports have an ACPI companion
- * (handle), the logical CPU -> ACPI Processor UID map, and each Root Port's PCI _DSM answering
+ * The platform firmware's ACPI side as the kernel sees it: which host bridges have an ACPI companion
+ * (handle), the logical CPU -> ACPI Processor UID map, and each host bridge's PCI _DSM answering
  * function 0 (supported functions) and function 0xF, "Query Cache Locality TPH Features"
  * (PCI Firmware Specification 3.3 ECN "TPH _DSM"; revision 7), with a 64-bit st_info per UID.
  *
@@ -49,13 +49,19 @@ export interface RootPortFirmwareDesc {
 export interface PlatformFirmwareDesc {
   /** ACPI Processor UID of each logical CPU (index = CPU); default UID = CPU number. */
   readonly cpuUids?: readonly number[];
-  /** Root Ports with an ACPI companion, by bdf. A Root Port not listed has no ACPI handle. */
+  /**
+   * The _DSM seen by each listed Root Port (by bdf). The kernel evaluates it on the host bridge
+   * above the Root Port's bus (ACPI_HANDLE(rp->bus->bridge)), so Root Ports on one root bus share
+   * one object: they must describe it identically. A host bridge with no listed Root Port has no
+   * ACPI companion.
+   */
   readonly rootPorts?: Readonly<Record<string, RootPortFirmwareDesc>>;
 }
 
 /** One _DSM evaluation as the firmware saw it (for tests and traces). */
 export interface DsmCall {
-  readonly rootPort: string;
+  /** The host bridge whose ACPI object was evaluated ("pci0000:00"). */
+  readonly hostBridge: string;
   readonly guid: string;
   readonly rev: number;
   readonly func: number;
@@ -90,6 +96,16 @@ function u64le(v: bigint, len = 8): Uint8Array {
   return out;
 }
 
+/** The host bridge above a root bus: "pci<domain>:<bus>" (its sysfs name). */
+export function hostBridgeName(a: { readonly domain: number; readonly bus: number }): string {
+  return `pci${a.domain.toString(16).padStart(4, "0")}:${a.bus.toString(16).padStart(2, "0")}`;
+}
+
+function sameFirmware(a: RootPortFirmware, b: RootPortFirmware): boolean {
+  if (a.fail !== b.fail || a.stInfo.size !== b.stInfo.size) return false;
+  return [...a.stInfo].every(([uid, v]) => b.stInfo.get(uid) === v);
+}
+
 interface RootPortFirmware {
   readonly stInfo: ReadonlyMap<number, bigint>;
   readonly fail: DsmFailure | undefined;
@@ -117,27 +133,33 @@ export class PlatformFirmware {
         if (!/^\d+$/.test(uid)) throw inputError(`${p}.stInfo.${uid}`, "keys are decimal Processor UIDs");
         table.set(Number(uid), stInfoValue(v, `${p}.stInfo.${uid}`));
       }
-      this.rps.set(parseBdf(bdf, p).name, { stInfo: table, fail: rp.fail });
+      const hb = hostBridgeName(parseBdf(bdf, p));
+      const entry = { stInfo: table, fail: rp.fail };
+      const prior = this.rps.get(hb);
+      if (prior && !sameFirmware(prior, entry)) {
+        throw inputError(p, `describes host bridge ${hb}'s _DSM differently from another Root Port on it`);
+      }
+      this.rps.set(hb, entry);
     }
   }
 
-  /** ACPI_HANDLE() of a Root Port: present when the firmware describes it. */
-  hasAcpiHandle(rootPort: string): boolean {
-    return this.rps.has(rootPort);
+  /** ACPI_HANDLE() of a host bridge ("pci0000:00"): present when the firmware describes it. */
+  hasAcpiHandle(hostBridge: string): boolean {
+    return this.rps.has(hostBridge);
   }
   /** ACPI Processor UID of logical CPU `cpu` (the MADT's UID; default: the CPU number). */
   cpuUid(cpu: number): number {
     return this.cpuUids[cpu] ?? cpu;
   }
-  /** Change how a Root Port's _DSM answers (tests, scenarios); undefined = works. */
-  setFailure(rootPort: string, fail: DsmFailure | undefined): void {
-    const rp = this.rps.get(rootPort);
-    if (rp) this.rps.set(rootPort, { ...rp, fail });
+  /** Change how a host bridge's _DSM answers (tests, scenarios); undefined = works. */
+  setFailure(hostBridge: string, fail: DsmFailure | undefined): void {
+    const rp = this.rps.get(hostBridge);
+    if (rp) this.rps.set(hostBridge, { ...rp, fail });
   }
 
-  /** Evaluate _DSM(guid, rev, func, arg3) on a Root Port's ACPI companion; null = evaluation failed. */
+  /** Evaluate _DSM(guid, rev, func, arg3) on a host bridge's ACPI companion; null = evaluation failed. */
   evaluateDsm(
-    rootPort: string,
+    hostBridge: string,
     guid: string,
     rev: number,
     func: number,
@@ -145,8 +167,8 @@ export class PlatformFirmware {
   ): AcpiObject | null {
     const args =
       arg3?.type === "package" ? arg3.elements.map((e) => (e.type === "integer" ? e.value : -1n)) : [];
-    this.dsmCalls.push({ rootPort, guid, rev, func, args });
-    const rp = this.rps.get(rootPort);
+    this.dsmCalls.push({ hostBridge, guid, rev, func, args });
+    const rp = this.rps.get(hostBridge);
     if (!rp || rp.fail === "no-dsm" || guid.toLowerCase() !== PCI_ACPI_DSM_GUID) return null;
     if (func === 0) {
       // Function 0: bitmap of supported functions for this revision (bit 0 = any supported).

@@ -17,6 +17,8 @@ export const EINVAL = 22;
 export const ENOSPC = 28;
 export const ERANGE = 34;
 export const EOVERFLOW = 75;
+/** The uverbs ioctl dispatcher's answer when a method has no slot (uapi_get_method()). */
+export const EPROTONOSUPPORT = 93;
 export const EOPNOTSUPP = 95;
 
 /** Symbolic name of each positive errno the model uses. */
@@ -34,6 +36,7 @@ export const ERRNO_NAME: Readonly<Record<number, string>> = {
   [ENOSPC]: "ENOSPC",
   [ERANGE]: "ERANGE",
   [EOVERFLOW]: "EOVERFLOW",
+  [EPROTONOSUPPORT]: "EPROTONOSUPPORT",
   [EOPNOTSUPP]: "EOPNOTSUPP",
 };
 

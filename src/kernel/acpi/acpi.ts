@@ -2,35 +2,47 @@
  * The ACPI glue the TPH code uses (drivers/acpi/utils.c acpi_evaluate_dsm()/acpi_check_dsm(),
  * ACPI_HANDLE(), acpi_get_cpu_uid()). The firmware side is src/hw/platform-firmware.ts.
  */
-import type { AcpiObject } from "../../hw/platform-firmware.js";
+import { type AcpiObject, hostBridgeName } from "../../hw/platform-firmware.js";
 import { EINVAL } from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import type { PciDev } from "../pci/pci.js";
 
 export { PCI_ACPI_DSM_GUID } from "../../hw/platform-firmware.js";
 
-/** An ACPI namespace object the kernel holds: here, the companion of one Root Port. */
+/** An ACPI namespace object the kernel holds: here, the companion of one host bridge. */
 export interface AcpiHandle {
-  readonly rootPort: string;
+  readonly hostBridge: string;
 }
 
-/** ACPI_HANDLE(rp->bus->bridge): the Root Port's ACPI companion, undefined without one. */
+/**
+ * ACPI_HANDLE(rp->bus->bridge): the companion of the host bridge above the Root Port's bus (not of
+ * the Root Port itself), undefined without one. The model's Root Ports sit on a root bus, so
+ * rp->bus->bridge always exists.
+ */
 export function acpiHandle(k: Kernel, rp: PciDev): AcpiHandle | undefined {
-  return k.firmware.hasAcpiHandle(rp.name) ? { rootPort: rp.name } : undefined;
+  const hostBridge = hostBridgeName(rp.fn.spec);
+  return k.firmware.hasAcpiHandle(hostBridge) ? { hostBridge } : undefined;
 }
 
-/** acpi_evaluate_dsm(): the returned object, or null when evaluation failed. */
+/**
+ * acpi_evaluate_dsm(): the returned object, or null when evaluation failed. A NULL handle fails
+ * before reaching firmware (acpi_evaluate_object() refuses a relative path without a parent).
+ */
 export function acpiEvaluateDsm(
   k: Kernel,
-  handle: AcpiHandle,
+  handle: AcpiHandle | undefined,
   guid: string,
   rev: number,
   func: number,
   argv4?: AcpiObject,
 ): AcpiObject | null {
-  const out = k.firmware.evaluateDsm(handle.rootPort, guid, rev, func, argv4);
+  if (!handle) {
+    k.trace.emit("acpi_evaluate_dsm", { args: { rev, func, result: "null" }, note: "no ACPI handle" });
+    return null;
+  }
+  const out = k.firmware.evaluateDsm(handle.hostBridge, guid, rev, func, argv4);
   k.trace.emit("acpi_evaluate_dsm", {
-    dev: handle.rootPort,
+    dev: handle.hostBridge,
     args: { rev, func, result: out === null ? "null" : out.type },
   });
   return out;
@@ -39,7 +51,7 @@ export function acpiEvaluateDsm(
 /** acpi_check_dsm(): function 0 must return a buffer whose bit 0 and every bit of `funcs` are set. */
 export function acpiCheckDsm(
   k: Kernel,
-  handle: AcpiHandle,
+  handle: AcpiHandle | undefined,
   guid: string,
   rev: number,
   funcs: number,

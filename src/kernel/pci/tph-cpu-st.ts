@@ -83,7 +83,7 @@ export function tphExtractTag(memType: number, reqType: number, info: StInfo): n
  */
 function tphInvokeDsm(
   k: Kernel,
-  handle: AcpiHandle,
+  handle: AcpiHandle | undefined,
   uid: number,
 ): { ok: boolean; info: bigint; note?: string } {
   const fail = (note: string) => ({ ok: false, info: 0n, note });
@@ -112,8 +112,11 @@ function tphInvokeDsm(
 
 /**
  * pcie_tph_get_cpu_st() - steering tag for `memType` memory attached to logical CPU `cpu`.
- * Order: no Root Port / no ACPI handle -> -ENODEV; cpu >= nr_cpu_ids -> -EINVAL; _DSM failure ->
- * tag 0, -EINVAL; else the tag for the device's requester type (0 when not valid), success.
+ * Order (drivers/pci/tph.c after "PCI/TPH: take a logical CPU", April 2026): acpi_get_cpu_uid()
+ * first (its error returned); then -ENODEV only when the Root Port (or its bus or the bus's
+ * bridge) is missing; the _DSM is evaluated on ACPI_HANDLE(rp->bus->bridge), the host bridge, and
+ * a missing handle fails there like any _DSM failure: tag 0, -EINVAL. Else the tag for the
+ * device's requester type (0 when not valid), success.
  */
 export function pcieTphGetCpuSt(
   k: Kernel,
@@ -127,13 +130,12 @@ export function pcieTphGetCpuSt(
     mem_type: memType === TPH_MEM_TYPE_PM ? "pm" : memType === TPH_MEM_TYPE_VM ? "vm" : memType,
     cpu,
   };
+  const { ret, uid } = acpiGetCpuUid(k, cpu);
+  if (ret) return { ret: k.trace.ret(fn, { dev, args, note: "cpu >= nr_cpu_ids" }, ret), tag: 0 };
   const rp = pcieFindRootPort(k, pdev);
   if (!rp) return { ret: k.trace.ret(fn, { dev, args, note: "no Root Port" }, -ENODEV), tag: 0 };
   const handle = acpiHandle(k, rp);
-  if (!handle) return { ret: k.trace.ret(fn, { dev, args, note: "no ACPI handle" }, -ENODEV), tag: 0 };
-  const { ret, uid } = acpiGetCpuUid(k, cpu);
-  if (ret) return { ret: k.trace.ret(fn, { dev, args, note: "cpu >= nr_cpu_ids" }, ret), tag: 0 };
-  const dsm = tphInvokeDsm(k, handle, uid);
+  const dsm = handle ? tphInvokeDsm(k, handle, uid) : { ok: false, info: 0n, note: "no ACPI handle" };
   const withUid = { ...args, uid };
   if (!dsm.ok) return { ret: k.trace.ret(fn, { dev, args: withUid, note: dsm.note ?? "" }, -EINVAL), tag: 0 };
   const tag = tphExtractTag(memType, pdev.tphReqType, decodeStInfo(dsm.info));

@@ -22,21 +22,34 @@ function fw(
   return { rootPorts: { [RP]: { stInfo: table } }, ...extra };
 }
 
+// Order per drivers/pci/tph.c pcie_tph_get_cpu_st() since the logical-CPU change (April 2026):
+// acpi_get_cpu_uid() first, then the Root Port, then the _DSM on ACPI_HANDLE(rp->bus->bridge).
 describe("pcie_tph_get_cpu_st checks in order", () => {
-  it("no Root Port (parentless endpoint) -> -ENODEV, even with a bad cpu", () => {
+  it("acpi_get_cpu_uid() runs first: a bad cpu is -EINVAL even without a Root Port", () => {
     const { k, orphan } = bootSystem();
-    expect(pcieTphGetCpuSt(k, orphan, TPH_MEM_TYPE_VM, 999)).toEqual({ ret: -ENODEV, tag: 0 });
+    expect(pcieTphGetCpuSt(k, orphan, TPH_MEM_TYPE_VM, 999)).toEqual({ ret: -EINVAL, tag: 0 });
+    expect(k.trace.last("pcie_tph_get_cpu_st")?.note).toBe("cpu >= nr_cpu_ids");
+  });
+  it("no Root Port (parentless endpoint) -> -ENODEV", () => {
+    const { k, orphan } = bootSystem();
+    expect(pcieTphGetCpuSt(k, orphan, TPH_MEM_TYPE_VM, 1)).toEqual({ ret: -ENODEV, tag: 0 });
     expect(k.trace.last("pcie_tph_get_cpu_st")?.note).toBe("no Root Port");
   });
   it("an RCiEP has no Root Port -> -ENODEV", () => {
     const { k, rciep } = bootSystem();
     expect(pcieTphGetCpuSt(k, rciep, TPH_MEM_TYPE_VM, 0).ret).toBe(-ENODEV);
   });
-  it("a Root Port without ACPI companion -> -ENODEV, before the cpu check", () => {
+  it("no ACPI companion on the host bridge: no separate check, the _DSM fails -> tag 0, -EINVAL", () => {
     const { k, nic } = bootSystem({ firmware: {} });
-    expect(pcieTphGetCpuSt(k, nic, TPH_MEM_TYPE_VM, 999).ret).toBe(-ENODEV);
+    expect(pcieTphGetCpuSt(k, nic, TPH_MEM_TYPE_VM, 1)).toEqual({ ret: -EINVAL, tag: 0 });
     expect(k.trace.last("pcie_tph_get_cpu_st")?.note).toBe("no ACPI handle");
     expect(k.firmware.dsmCalls).toHaveLength(0);
+  });
+  it("the _DSM is the host bridge's: two Root Ports on one root bus must describe it alike", () => {
+    const other = "0000:00:02.0";
+    expect(
+      () => bootSystem({ firmware: { rootPorts: { [RP]: { stInfo: { "1": "0x1" } }, [other]: {} } } }).k,
+    ).toThrow(/host bridge pci0000:00/);
   });
   it.each([8, 9, 4096])("cpu %i >= nr_cpu_ids (8) -> -EINVAL, no _DSM call", (cpu) => {
     const { k, nic } = bootSystem();
@@ -80,8 +93,8 @@ describe("the _DSM call", () => {
     pcieEnableTph(k, nic, 2);
     pcieTphGetCpuSt(k, nic, TPH_MEM_TYPE_VM, 2);
     expect(k.firmware.dsmCalls).toEqual([
-      { rootPort: RP, guid: PCI_ACPI_DSM_GUID, rev: 7, func: 0, args: [] },
-      { rootPort: RP, guid: PCI_ACPI_DSM_GUID, rev: 7, func: 15, args: [0n, 16n, 0n] },
+      { hostBridge: "pci0000:00", guid: PCI_ACPI_DSM_GUID, rev: 7, func: 0, args: [] },
+      { hostBridge: "pci0000:00", guid: PCI_ACPI_DSM_GUID, rev: 7, func: 15, args: [0n, 16n, 0n] },
     ]);
     expect(k.trace.format(k.trace.last("pcie_tph_get_cpu_st")!)).toBe(
       "pcie_tph_get_cpu_st: dev=0000:03:00.0 mem_type=vm cpu=2 uid=16 st_info=0x9abc780034561201 req_type=3 tag=0x0 ret=0",

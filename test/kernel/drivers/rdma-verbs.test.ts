@@ -4,7 +4,16 @@
  * re-registration limits.
  */
 import { describe, expect, it } from "vitest";
-import { EBADF, EBUSY, EFAULT, EINVAL, ENOENT, EOPNOTSUPP, EPERM } from "../../../src/kernel/errno.js";
+import {
+  EBADF,
+  EBUSY,
+  EFAULT,
+  EINVAL,
+  ENOENT,
+  EOPNOTSUPP,
+  EPERM,
+  EPROTONOSUPPORT,
+} from "../../../src/kernel/errno.js";
 import { VFIO_DMA_BUF_TPH_ST, VFIO_DMA_BUF_TPH_ST_EXT } from "../../../src/kernel/include/uapi/linux/vfio.js";
 import {
   IB_ACCESS,
@@ -111,10 +120,11 @@ describe("DMAH allocation: each check in order", () => {
     expect(uverbsDmahAlloc(t.k, ufd, attrs)).toBe(errno);
   });
 
-  it("a device without DMA handles -> -EOPNOTSUPP before anything else", () => {
+  // uverbs_ioctl.c: a method dropped by UAPI_DEF_OBJ_NEEDS_FN has no slot -> -EPROTONOSUPPORT.
+  it("a device without DMA handles -> -EPROTONOSUPPORT before anything else", () => {
     const t = bootTestbed();
     const ufd = ibUverbsOpenDevice(t.k, bareDevice());
-    expect(uverbsDmahAlloc(t.k, ufd, { memType: 7 })).toBe(-EOPNOTSUPP);
+    expect(uverbsDmahAlloc(t.k, ufd, { memType: 7 })).toBe(-EPROTONOSUPPORT);
   });
 
   it("CPU-bound: an ST index for the CPU's tag (table mode); PH only: no index", () => {
@@ -128,9 +138,11 @@ describe("DMAH allocation: each check in order", () => {
     expect([p.stIndex, p.ph, p.validFields]).toEqual([0, 3, 4]);
   });
 
-  it("CPU-bound without an ST table -> -EOPNOTSUPP", () => {
+  // mlx5 main.c sets mlx5_ib_dev_dmah_ops only `if (mdev->st)`: no table, no DMAH method at all.
+  it("without an ST table every DMAH (CPU-bound or PH only) -> -EPROTONOSUPPORT", () => {
     const t = verbs({ nicCaps: { mkeyPcieTph: false } });
-    expect(uverbsDmahAlloc(t.k, t.ufd, { cpuId: 1, memType: 0, ph: 1 })).toBe(-EOPNOTSUPP);
+    expect(uverbsDmahAlloc(t.k, t.ufd, { cpuId: 1, memType: 0, ph: 1 })).toBe(-EPROTONOSUPPORT);
+    expect(uverbsDmahAlloc(t.k, t.ufd, { ph: 1 })).toBe(-EPROTONOSUPPORT);
   });
 });
 

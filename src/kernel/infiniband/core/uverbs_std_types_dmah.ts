@@ -1,13 +1,14 @@
 /**
  * drivers/infiniband/core/uverbs_std_types_dmah.c: UVERBS_METHOD_DMAH_ALLOC and the DMAH destroy
  * (linux-tph-stack.md section 3). Checks in the kernel's order:
- * device without DMAH support, or mem_type not in the enum -> -EOPNOTSUPP (method lookup and
- * attribute parsing, before the handler);
+ * device without alloc_dmah -> -EPROTONOSUPPORT (UAPI_DEF_OBJ_NEEDS_FN drops the method, and
+ * the uverbs ioctl dispatcher answers a missing method slot so); mem_type not in the enum ->
+ * -EOPNOTSUPP (uverbs_process_attr() for ENUM_IN), both before the handler;
  * cpu_id >= nr_cpu_ids -> -EINVAL; cpu not in the caller's allowed CPUs -> -EPERM;
  * ph & 0xFC -> -EINVAL (PCIe 6.2: only two PH bits); then the driver's alloc_dmah.
  * Freeing a DMAH an MR still uses -> -EBUSY.
  */
-import { EBUSY, EINVAL, EOPNOTSUPP, EPERM } from "../../errno.js";
+import { EBUSY, EINVAL, EOPNOTSUPP, EPERM, EPROTONOSUPPORT } from "../../errno.js";
 import type { Kernel } from "../../kernel.js";
 import {
   IB_DMAH_CPU_ID_EXISTS,
@@ -41,8 +42,9 @@ export function uverbsDmahAlloc(k: Kernel, ufd: number, attrs: DmahAllocAttrs): 
   const ufile = ibUverbsFile(k, ufd);
   if (typeof ufile === "number") return ufile;
   const dev = ufile.device;
-  // A device without alloc_dmah does not expose the method at all (UAPI_DEF_OBJ_NEEDS_FN).
-  if (!dev.ops.allocDmah || !dev.ops.newDmah) return dmahRet(k, ufile, attrs, -EOPNOTSUPP);
+  // A device without alloc_dmah does not expose the method at all (UAPI_DEF_OBJ_NEEDS_FN), so
+  // ib_uverbs_cmd_verbs() finds no method slot: -EPROTONOSUPPORT (drivers/infiniband/core/uverbs_ioctl.c).
+  if (!dev.ops.allocDmah || !dev.ops.newDmah) return dmahRet(k, ufile, attrs, -EPROTONOSUPPORT);
   if (attrs.memType !== undefined && (attrs.memType < 0 || attrs.memType >= TPH_MEM_TYPE_NUM)) {
     return dmahRet(k, ufile, attrs, -EOPNOTSUPP);
   }

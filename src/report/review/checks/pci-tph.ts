@@ -124,9 +124,11 @@ function cpuSt(s: Scenario, m: Machine, mem: number, cpu: number, want: string, 
 const cpuStCheck: Check = {
   id: "tph-get-cpu-st",
   title:
-    "pcie_tph_get_cpu_st(): tag width by requester type; -EINVAL for bad cpu or _DSM; -ENODEV without ACPI",
+    "pcie_tph_get_cpu_st(): tag width by requester type; -EINVAL for bad cpu, _DSM failure, or no ACPI handle",
   kind: "check",
-  ref: "linux-tph-stack.md 1",
+  // drivers/pci/tph.c pcie_tph_get_cpu_st(): acpi_get_cpu_uid() first; the _DSM runs on
+  // ACPI_HANDLE(rp->bus->bridge) and a missing handle fails like the _DSM (tag 0, -EINVAL).
+  ref: "linux-tph-stack.md 1; drivers/pci/tph.c pcie_tph_get_cpu_st()",
   run(s) {
     const ext = s.boot();
     const parts = [
@@ -138,16 +140,18 @@ const cpuStCheck: Check = {
     parts.push(
       `_DSM without func 0xF ${cpuSt(s, s.boot({ dsmFail: "no-func" }), TPH_MEM_TYPE_VM, 3, "-EINVAL", 0)}`,
     );
-    parts.push(`no ACPI handle ${cpuSt(s, s.boot({ noAcpi: true }), TPH_MEM_TYPE_VM, 3, "-ENODEV")}`);
+    parts.push(`no ACPI handle ${cpuSt(s, s.boot({ noAcpi: true }), TPH_MEM_TYPE_VM, 3, "-EINVAL", 0)}`);
     return parts.join(", ");
   },
 };
 
 const notph: Check = {
   id: "tph-notph-cmdline",
-  title: "pci=notph: no TPH anywhere; CPU DMA handles EOPNOTSUPP, MRs carry no hints",
+  title: "pci=notph: no ST table, so no DMAH method (EPROTONOSUPPORT); MRs carry no hints",
   kind: "check",
-  ref: "linux-tph-stack.md 1, 2",
+  // mlx5_st_create() returns NULL under pci=notph; mlx5_ib sets the DMAH ops only `if (mdev->st)`,
+  // and uverbs_ioctl.c answers a method without a slot with -EPROTONOSUPPORT.
+  ref: "linux-tph-stack.md 1, 2; drivers/infiniband/hw/mlx5/main.c, core/uverbs_ioctl.c",
   run(s) {
     const m = s.boot({ cmdline: "pci=notph" });
     const app = startApp(s, m);
@@ -155,21 +159,18 @@ const notph: Check = {
       "ibv_alloc_dmah(cpu 1)",
       ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ cpu: 1, memType: 0, ph: 0 })),
       app.libc,
-      "EOPNOTSUPP",
+      "EPROTONOSUPPORT",
     );
-    const dmah = s.some(
+    s.none(
       "ibv_alloc_dmah(ph 1)",
       ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ ph: 1 })),
       app.libc,
+      "EPROTONOSUPPORT",
     );
-    const mr = s.some(
-      "ibv_reg_mr_ex(addr, DMAH ph 1)",
-      ibv_reg_mr_ex(app.pd, userMrAttr({ dmah })),
-      app.libc,
-    );
+    const mr = s.some("ibv_reg_mr_ex(addr)", ibv_reg_mr_ex(app.pd, userMrAttr({})), app.libc);
     const h = tlpOf(m, mr);
-    s.expect(!h.th, `MR with a PH DMAH under pci=notph: NIC sends ${showHints(h)}`);
-    return `CPU DMAH NULL EOPNOTSUPP; PH-only DMAH MR: NIC sends ${showHints(h)}`;
+    s.expect(!h.th, `MR under pci=notph: NIC sends ${showHints(h)}`);
+    return `CPU and PH-only DMAH NULL EPROTONOSUPPORT; MR: NIC sends ${showHints(h)}`;
   },
 };
 

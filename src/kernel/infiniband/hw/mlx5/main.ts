@@ -18,9 +18,6 @@ export function mlx5IbAdd(k: Kernel, mdev: Mlx5CoreDev, index = 0): Mlx5IbDev {
       return 0;
     },
     deallocPd: () => 0,
-    newDmah: () => mlx5IbNewDmah(dev),
-    allocDmah: (kk, dmah) => mlx5IbAllocDmah(kk, dev, dmah),
-    deallocDmah: (kk, dmah) => mlx5IbDeallocDmah(kk, dev, dmah),
     regUserMr: (kk, pd, start, length, iova, access, dmah) =>
       mlx5IbRegUserMr(kk, dev, pd, start, length, iova, access, dmah),
     regUserMrDmabuf: (kk, pd, offset, length, iova, fd, access, dmah) =>
@@ -29,7 +26,16 @@ export function mlx5IbAdd(k: Kernel, mdev: Mlx5CoreDev, index = 0): Mlx5IbDev {
       mlx5IbReregUserMr(kk, dev, mr as Mlx5IbMr, flags, start, length, iova, access, pd),
     deregMr: (kk, mr) => mlx5IbDeregMr(kk, dev, mr as Mlx5IbMr),
   };
-  dev.ibdev = new IbDevice(`mlx5_${index}`, ops);
+  // mlx5_ib_stage_caps_init(): `if (mdev->st) ib_set_device_ops(..., &mlx5_ib_dev_dmah_ops)`;
+  // without an ST table the DMAH methods have no handler at all.
+  const dmahOps: Partial<IbDeviceOps> = mdev.st
+    ? {
+        newDmah: () => mlx5IbNewDmah(dev),
+        allocDmah: (kk, dmah) => mlx5IbAllocDmah(kk, dev, dmah),
+        deallocDmah: (kk, dmah) => mlx5IbDeallocDmah(kk, dev, dmah),
+      }
+    : {};
+  dev.ibdev = new IbDevice(`mlx5_${index}`, { ...ops, ...dmahOps });
   k.trace.emit("mlx5_ib_add", { dev: mdev.name, args: { ibdev: dev.ibdev.name } });
   return dev;
 }
