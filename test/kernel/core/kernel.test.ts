@@ -15,7 +15,9 @@ describe("errno", () => {
     expect(errnoName(5)).toBe("5");
     expect(errnoName(-123)).toBe("-123");
     expect(ERRNO_NAME[EOPNOTSUPP]).toBe("EOPNOTSUPP");
-    expect(Object.keys(ERRNO_NAME).map(Number)).toEqual([1, 2, 6, 9, 12, 14, 16, 19, 22, 25, 28, 34, 75, 93, 95]);
+    expect(Object.keys(ERRNO_NAME).map(Number)).toEqual([
+      1, 2, 6, 9, 12, 14, 16, 19, 22, 25, 28, 34, 75, 93, 95,
+    ]);
   });
 });
 
