@@ -176,9 +176,10 @@ export function dmaBufPut(k: Kernel, dmabuf: DmaBuf): void {
 }
 
 /**
- * dma_buf_dynamic_attach(): importer ops without invalidate_mappings -> -EINVAL (before the
- * exporter sees anything); then the exporter's attach (its error is returned); then the attachment
- * joins the list under the reservation lock.
+ * dma_buf_dynamic_attach(): the exporter's attach (its error is returned), then the attachment
+ * joins the list under the reservation lock. Since the revocable-dma-buf work (merged 2026) the
+ * core no longer demands invalidate_mappings from importers that pass ops: the exporter decides
+ * whether it needs a revocable importer (vfio-pci does).
  */
 export function dmaBufDynamicAttach(
   k: Kernel,
@@ -189,12 +190,6 @@ export function dmaBufDynamicAttach(
 ): { ret: number; attach: DmaBufAttachment | undefined } {
   const fn = "dma_buf_dynamic_attach";
   const args = { dmabuf: dmabuf.id, p2p: importerOps?.allowPeer2peer ?? false };
-  if (importerOps && !importerOps.invalidateMappings) {
-    return {
-      ret: k.trace.ret(fn, { dev, args, note: "importer ops without invalidate_mappings" }, -EINVAL),
-      attach: undefined,
-    };
-  }
   const attach = new DmaBufAttachment(dmabuf, dev, importerOps, importerPriv);
   const ret = dmabuf.ops.attach?.(dmabuf, attach) ?? 0;
   if (ret)

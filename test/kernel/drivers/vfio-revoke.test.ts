@@ -9,7 +9,6 @@ import {
   dmaBufDynamicAttach,
   dmaBufGet,
   dmaBufMapAttachment,
-  dmaBufPin,
 } from "../../../src/kernel/dma-buf/dma-buf.js";
 import { EBADF, EINVAL, ENODEV, EOPNOTSUPP } from "../../../src/kernel/errno.js";
 import { VFIO_DMA_BUF_TPH_ST } from "../../../src/kernel/include/uapi/linux/vfio.js";
@@ -219,21 +218,28 @@ describe("exporter rules", () => {
     const { dmabuf } = dmaBufGet(t.k, fd);
     return { ...t, devFd, dmabuf: dmabuf! };
   }
-  it("attach needs a peer-to-peer, revocable importer", () => {
+  // vfio_pci_dma_buf_attach() after the revocable-dma-buf work: !peer2peer -> -EOPNOTSUPP,
+  // revoked -> -ENODEV, not revocable -> -EOPNOTSUPP; vfio has no .pin any more.
+  it("attach: peer-to-peer first, then revoked, then revocable; no pin op", () => {
     const t = buf();
     expect(dmaBufAttach(t.k, t.dmabuf, "static").ret).toBe(-EOPNOTSUPP);
     expect(
       dmaBufDynamicAttach(t.k, t.dmabuf, "no-p2p", { allowPeer2peer: false, invalidateMappings: () => {} })
         .ret,
     ).toBe(-EOPNOTSUPP);
+    expect(dmaBufDynamicAttach(t.k, t.dmabuf, "p2p-unrevocable", { allowPeer2peer: true }).ret).toBe(
+      -EOPNOTSUPP,
+    );
     const a = dmaBufDynamicAttach(t.k, t.dmabuf, "ok", {
       allowPeer2peer: true,
       invalidateMappings: () => {},
     });
     expect(a.ret).toBe(0);
-    t.dmabuf.resv.lock("test");
-    expect(dmaBufPin(t.k, a.attach!)).toBe(-EOPNOTSUPP);
-    t.dmabuf.resv.unlock();
+    expect(t.dmabuf.ops.pin).toBeUndefined();
+    vfioPciConfigWrite(t.k, t.devFd, CMD, 2, MEM_OFF);
+    // Revoked: a non-P2P importer still hears -EOPNOTSUPP, an unrevocable P2P one now -ENODEV.
+    expect(dmaBufDynamicAttach(t.k, t.dmabuf, "no-p2p", { allowPeer2peer: false }).ret).toBe(-EOPNOTSUPP);
+    expect(dmaBufDynamicAttach(t.k, t.dmabuf, "p2p-unrevocable", { allowPeer2peer: true }).ret).toBe(-ENODEV);
   });
   it("map of a revoked buffer -> -ENODEV; an importer that keeps its mapping hangs the revoke", () => {
     const t = buf();

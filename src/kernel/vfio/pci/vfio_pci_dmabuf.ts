@@ -79,14 +79,14 @@ export function vfioPciDmaBufPriv(dmabuf: DmaBuf): VfioPciDmaBuf | undefined {
 function vfioPciDmabufOps(k: Kernel): DmaBufOps {
   const priv = (d: DmaBuf) => d.priv as VfioPciDmaBuf;
   const ops: DmaBufOps = {
-    // Needs a peer-to-peer capable importer that can be revoked, and a live buffer.
+    // vfio_pci_dma_buf_attach() after the revocable-dma-buf work (merged 2026): a peer-to-peer
+    // importer, then a live buffer, then an importer that can be revoked, in this order.
     attach: (dmabuf: DmaBuf, a: DmaBufAttachment) => {
-      if (!a.peer2peer || !a.importerOps?.invalidateMappings) return -EOPNOTSUPP;
-      return priv(dmabuf).revoked ? -ENODEV : 0;
+      if (!a.peer2peer) return -EOPNOTSUPP;
+      if (priv(dmabuf).revoked) return -ENODEV;
+      return a.importerOps?.invalidateMappings ? 0 : -EOPNOTSUPP;
     },
-    // The buffer can always be revoked: pinning is refused.
-    pin: () => -EOPNOTSUPP,
-    unpin: () => {},
+    // No .pin/.unpin: that work dropped them, the buffer must stay revocable.
     mapDmaBuf: (a: DmaBufAttachment) => {
       const p = priv(a.dmabuf);
       a.dmabuf.resv.assertHeld(k, "vfio_pci_dma_buf_map", a.dev);

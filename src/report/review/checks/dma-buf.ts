@@ -80,7 +80,7 @@ const attachRules: Check = {
   title:
     "vfio-pci exports only to P2P-capable, revocable importers; a revoked buffer cannot be attached or mapped",
   kind: "check",
-  ref: "linux-tph-stack.md 4, 5",
+  ref: "linux-tph-stack.md 4, 5; drivers/vfio/pci/vfio_pci_dmabuf.c vfio_pci_dma_buf_attach() after the revocable-dma-buf work",
   run(s) {
     const m = s.boot();
     const owner = startOwner(s, m);
@@ -95,10 +95,12 @@ const attachRules: Check = {
       dmaBufDynamicAttach(k, dmabuf, dev, { allowPeer2peer: false, invalidateMappings: invalidate }).ret,
       "-EOPNOTSUPP",
     );
+    // Revocable-dma-buf work (merged): the core no longer demands invalidate_mappings;
+    // vfio_pci_dma_buf_attach() refuses an unrevocable importer itself, after the revoked check.
     s.kret(
-      "importer ops without invalidate_mappings",
+      "P2P importer without invalidate_mappings",
       dmaBufDynamicAttach(k, dmabuf, dev, { allowPeer2peer: true }).ret,
-      "-EINVAL",
+      "-EOPNOTSUPP",
     );
     const ops = { allowPeer2peer: true, invalidateMappings: invalidate };
     const a = dmaBufDynamicAttach(k, dmabuf, dev, ops);
@@ -111,7 +113,13 @@ const attachRules: Check = {
     s.kret("map while revoked", revokedMap, "-ENODEV");
     dmaBufDetach(k, dmabuf, a.attach!);
     s.kret("attach while revoked", dmaBufDynamicAttach(k, dmabuf, dev, ops).ret, "-ENODEV");
-    return `static and non-P2P importers -EOPNOTSUPP, no invalidate_mappings -EINVAL; revoked: map ${errnoName(revokedMap)}, attach -ENODEV`;
+    s.kret(
+      "unrevocable P2P importer while revoked (revoked is checked first)",
+      dmaBufDynamicAttach(k, dmabuf, dev, { allowPeer2peer: true }).ret,
+      "-ENODEV",
+    );
+    s.expect(dmabuf.ops.pin === undefined, "vfio-pci's exporter still has a .pin op");
+    return `static, non-P2P and unrevocable importers -EOPNOTSUPP; revoked: map ${errnoName(revokedMap)}, attach -ENODEV (before the revocable check); no .pin`;
   },
 };
 
