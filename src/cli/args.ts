@@ -4,6 +4,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { inputError } from "../base/errors.js";
+import { parseRevisionSpec, type RevisionName } from "../kernel/revision.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -43,6 +44,13 @@ export function optIntFlag(
 }
 
 /** Parse one of a fixed set of words. */
+/** A revision spec (BASE[+FIX...]) given to `flag`, in canonical form; the parser's issues otherwise. */
+export function revisionFlag(flag: string, text: string): RevisionName {
+  const spec = parseRevisionSpec(text);
+  if (!spec.ok) throw inputError(flag, spec.issues.join("; "), "choice");
+  return spec.name;
+}
+
 export function choiceFlag<T extends string>(flag: string, text: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(text)) return text as T;
   throw inputError(flag, `expected one of ${choices.join(", ")}, found '${text}'`, "choice");

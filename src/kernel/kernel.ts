@@ -12,7 +12,7 @@ import { PlatformFirmware, type PlatformFirmwareDesc } from "../hw/platform-firm
 import { buildTopology, Topology, type TopologyDesc } from "../hw/topology.js";
 import { EBADF } from "./errno.js";
 import { type PciDev, pciSetupDevice } from "./pci/pci.js";
-import { type Behaviours, isRevisionName, REVISION_NAMES, REVISIONS, type RevisionName } from "./revision.js";
+import { type Behaviours, parseRevisionSpec, type RevisionName } from "./revision.js";
 import { TraceLog } from "./trace.js";
 
 /** An open file (struct file): what it is, a reference count (f_count), and its release. */
@@ -97,8 +97,9 @@ export class Kernel {
     readonly firmware: PlatformFirmware,
     readonly nrCpuIds: number,
     readonly cmdline: KernelCmdline,
+    behaviours: Behaviours,
   ) {
-    this.b = REVISIONS[revision];
+    this.b = behaviours;
     this.current = this.spawn("init");
   }
 
@@ -157,13 +158,8 @@ export class Kernel {
 
 /** Boot a system: enumerate every function of the topology (pci_setup_device, pci_tph_init). */
 export function bootKernel(opts: BootOptions): Kernel {
-  const revision = opts.revision ?? "v11";
-  if (!isRevisionName(revision)) {
-    throw inputError(
-      "revision",
-      `must be one of ${REVISION_NAMES.join(", ")}, got ${JSON.stringify(revision)}`,
-    );
-  }
+  const spec = parseRevisionSpec(opts.revision ?? "v11");
+  if (!spec.ok) throw inputError("revision", spec.issues.join("; "));
   const nrCpuIds = opts.nrCpuIds ?? 8;
   if (!Number.isSafeInteger(nrCpuIds) || nrCpuIds < 1 || nrCpuIds > 8192) {
     throw inputError("nrCpuIds", `must be an integer in 1..8192, got ${nrCpuIds}`);
@@ -171,7 +167,8 @@ export function bootKernel(opts: BootOptions): Kernel {
   const topology = opts.topology instanceof Topology ? opts.topology : buildTopology(opts.topology);
   const firmware =
     opts.firmware instanceof PlatformFirmware ? opts.firmware : new PlatformFirmware(opts.firmware);
-  const k = new Kernel(revision, topology, firmware, nrCpuIds, parseCmdline(opts.cmdline ?? ""));
+  const cmdline = parseCmdline(opts.cmdline ?? "");
+  const k = new Kernel(spec.name, topology, firmware, nrCpuIds, cmdline, spec.behaviours);
   if (k.cmdline.notph) k.trace.emit("pci_no_tph", { note: "PCIe TPH is disabled" });
   for (const fn of topology.functions()) k.pciDevs.push(pciSetupDevice(k, fn));
   return k;

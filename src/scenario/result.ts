@@ -4,7 +4,6 @@
  * sizes bytes; maps are keyed by name and printed in a fixed order, so the same scenario and seed
  * give the same bytes.
  */
-import type { RevisionName } from "../kernel/revision.js";
 import type { Diagnostic } from "./diagnostics.js";
 import type { Step } from "./setup.js";
 
@@ -80,7 +79,8 @@ export interface RevisionResult {
 export interface RunReport {
   readonly scenario: string;
   readonly seed: number;
-  readonly results: Readonly<Partial<Record<RevisionName, RevisionResult>>>;
+  /** By revision spec as given (canonical: "v11", "v11+retract-on-set"). */
+  readonly results: Readonly<Record<string, RevisionResult>>;
   /** What the user should know to read the numbers (codes in README.md "Diagnostics"). */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -90,7 +90,7 @@ export interface RunOutcome {
   readonly report: RunReport;
   readonly description: string;
   readonly durationPs: number;
-  readonly steps: Readonly<Partial<Record<RevisionName, readonly Step[]>>>;
+  readonly steps: Readonly<Record<string, readonly Step[]>>;
 }
 
 /** Round to `digits` decimals (stable text: no 0.30000000000000004). */

@@ -142,8 +142,8 @@ export function runRevision(
 export function runScenario(s: Scenario, o: RunOptions = {}): RunOutcome {
   const revisions = o.revisions ?? s.revisions;
   const seed = o.seed ?? s.seed;
-  const results: Partial<Record<RevisionName, RevisionResult>> = {};
-  const steps: Partial<Record<RevisionName, readonly Step[]>> = {};
+  const results: Record<string, RevisionResult> = {};
+  const steps: Record<string, readonly Step[]> = {};
   const seen = new Map<RevisionName, { result: RevisionResult; probe: TagProbe }>();
   for (const r of revisions) {
     const out = runRevision(s, r, seed);

@@ -6,10 +6,45 @@
  * to the data path's parameters, which derive from the fabric's documented tree (fabric-params.ts).
  */
 import { FLOW_OPS } from "../hw/fabric/flow-spec.js";
-import { REVISION_NAMES } from "../kernel/revision.js";
+import { parseRevisionSpec, REVISION_NAMES, type RevisionName } from "../kernel/revision.js";
 import { fabricSection } from "./fabric-params.js";
-import { boolean, type Infer, integer, list, oneOf, quantity, real, text, union } from "./schema.js";
+import {
+  BAD,
+  boolean,
+  describeValue,
+  type Infer,
+  integer,
+  list,
+  oneOf,
+  quantity,
+  real,
+  type Schema,
+  text,
+  union,
+} from "./schema.js";
 import { defaultsOf, object, optional, required, tagged, withDefault } from "./schema-object.js";
+
+/** A revision spec, BASE[+FIX...] (kernel/revision.ts parseRevisionSpec), kept in canonical form. */
+const REVISION: Schema<RevisionName> = {
+  type: `${REVISION_NAMES.join(" | ")}[+fix...]`,
+  expected: `a revision (${REVISION_NAMES.join(", ")}) optionally followed by +fix names`,
+  accepts: (v) => typeof v === "string",
+  show: (s) => s,
+  parse(v, path, r) {
+    if (typeof v !== "string") {
+      r.report(
+        path,
+        "choice",
+        `expected a revision such as v11+requery-after-invalidate, found ${describeValue(v)}`,
+      );
+      return BAD;
+    }
+    const spec = parseRevisionSpec(v);
+    if (spec.ok) return spec.name;
+    r.report(path, "choice", spec.issues.join("; "));
+    return BAD;
+  },
+};
 
 const NAME = text({ pattern: /^[A-Za-z][\w-]{0,39}$/, what: "a name (letters, digits, _ or -)" });
 const MS = 1e9;
@@ -290,7 +325,7 @@ export const scenarioSchema = object({
   seed: withDefault(integer({ min: 0, max: 0xffffffff }), 1, "random seed (overridden by --seed)"),
   duration: required(quantity("time", { min: 1, max: 10 * MS }), "simulated time"),
   revisions: withDefault(
-    list(oneOf(REVISION_NAMES), { min: 1 }),
+    list(REVISION, { min: 1 }),
     ["mainline", "v11", "proposed"],
     "kernel revisions to compare (overridden by --revision)",
   ),

@@ -15,7 +15,7 @@ import {
   vfioDmaBufStruct,
   vfioFeatureArg,
 } from "../kernel/include/uapi/linux/vfio.js";
-import { REVISIONS, type RevisionName } from "../kernel/revision.js";
+import { type RevisionName, revisionBehaviours } from "../kernel/revision.js";
 import { DMA_BUF_EXPORT_FLAGS, DMA_BUF_TPH_SET_FLAGS, encodeDmaBuf, encodeDmaBufTph } from "./vfio.js";
 
 /** The sample requests' vfio_device_feature.flags (defined with the argument builders). */
@@ -91,7 +91,7 @@ export function runDmaBufTph(
   r: RevisionName,
 ): RunResult & { readonly exportRet: number; readonly payload: Uint8Array } {
   const ioctl = runFeature(r);
-  const exportArg = dmaBufPayload(vfioDmaBufStruct(REVISIONS[r]));
+  const exportArg = dmaBufPayload(vfioDmaBufStruct(revisionBehaviours(r)));
   const exportRet = ioctl(vfioFeatureArg(DMA_BUF_EXPORT_FLAGS, exportArg)).ret;
   const payload = dmaBufTphPayload(exportRet >= 0 ? exportRet : -1);
   const call = ioctl(vfioFeatureArg(DMA_BUF_TPH_SET_FLAGS, payload));

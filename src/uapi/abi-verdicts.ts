@@ -14,7 +14,7 @@ import {
   vfioDmaBufStruct,
   vfioDmaBufTphStruct,
 } from "../kernel/include/uapi/linux/vfio.js";
-import { REVISIONS, type RevisionName } from "../kernel/revision.js";
+import { type RevisionName, revisionBehaviours } from "../kernel/revision.js";
 import { layoutSignature } from "./abi.js";
 import {
   DMA_BUF_EXPORT_FLAGS,
@@ -142,10 +142,10 @@ function dmaBufVerdict(
   b: RevisionName,
   runFeature: RunFeature | undefined,
 ): Verdict | undefined {
-  const sa = vfioDmaBufStruct(REVISIONS[a]) as Struct;
-  const sb = vfioDmaBufStruct(REVISIONS[b]) as Struct;
+  const sa = vfioDmaBufStruct(revisionBehaviours(a)) as Struct;
+  const sb = vfioDmaBufStruct(revisionBehaviours(b)) as Struct;
   if (layoutSignature(sa) === layoutSignature(sb)) return undefined;
-  const payload = dmaBufPayload(vfioDmaBufStruct(REVISIONS[a]));
+  const payload = dmaBufPayload(vfioDmaBufStruct(revisionBehaviours(a)));
   const run = (r: RevisionName) => (runFeature ? runDmaBuf(runFeature, r, payload) : null);
   const runs = { baseline: run(a), result: run(b) };
   return verdict(sa, a, b, VFIO_DEVICE_FEATURE_DMA_BUF, payload, runs, sb);
@@ -157,8 +157,8 @@ function dmaBufTphVerdict(
   b: RevisionName,
   runFeature: RunFeature | undefined,
 ): Verdict | undefined {
-  const ta = vfioDmaBufTphStruct(REVISIONS[a]);
-  const tb = vfioDmaBufTphStruct(REVISIONS[b]);
+  const ta = vfioDmaBufTphStruct(revisionBehaviours(a));
+  const tb = vfioDmaBufTphStruct(revisionBehaviours(b));
   if (!ta || (tb && layoutSignature(ta) === layoutSignature(tb))) return undefined;
   const base = runFeature ? runDmaBufTph(runFeature, a) : null;
   const res = runFeature ? runDmaBufTph(runFeature, b) : null;

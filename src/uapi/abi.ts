@@ -6,7 +6,7 @@
  */
 import type { Padding, Struct } from "../kernel/include/uapi/layout.js";
 import { vfioUapiStructs } from "../kernel/include/uapi/linux/vfio.js";
-import { REVISIONS, type RevisionName } from "../kernel/revision.js";
+import { type RevisionName, revisionBehaviours } from "../kernel/revision.js";
 import { VERBS_STRUCTS } from "./rdma/verbs-structs.js";
 
 /** One layout as printed: a struct, the key it is printed under, the revisions it belongs to. */
@@ -26,7 +26,7 @@ export interface AbiLayoutJson {
 
 /** Every struct the headers of revision `r` define (kernel uapi first, then rdma-core). */
 export function structsOf(r: RevisionName): readonly Struct[] {
-  return [...vfioUapiStructs(REVISIONS[r]), ...(VERBS_STRUCTS as readonly Struct[])];
+  return [...vfioUapiStructs(revisionBehaviours(r)), ...(VERBS_STRUCTS as readonly Struct[])];
 }
 
 /** A layout's identity: two structs with the same name and signature are byte-compatible. */

@@ -81,7 +81,7 @@ describe("tphlab run", () => {
       "tphlab run: /no/such.yaml: cannot read: ENOENT\n",
     );
     expect((await tphlab(["run", "x", "--revision", "v12"], { x: SMALL })).err).toBe(
-      "tphlab run: --revision: expected one of mainline, rfc, v11, proposed, found 'v12'\n",
+      "tphlab run: --revision: unknown revision 'v12' (known revisions: mainline, rfc, v11, proposed)\n",
     );
   });
 

@@ -192,7 +192,7 @@ describe("tphlab abi", () => {
     const io = captureIo();
     expect(await main(["abi", "--revision", "v12"], io, [abiCommand])).toBe(2);
     expect(io.err).toBe(
-      "tphlab abi: --revision: expected one of mainline, rfc, v11, proposed, found 'v12'\n",
+      "tphlab abi: --revision: unknown revision 'v12' (known revisions: mainline, rfc, v11, proposed)\n",
     );
     const io2 = captureIo();
     expect(await main(["abi", "--revision", "rfc", "--revision", "rfc"], io2, [abiCommand])).toBe(2);

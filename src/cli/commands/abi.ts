@@ -4,12 +4,12 @@
  * on a kernel of another, field by field, with the ioctl result obtained from the kernel model.
  */
 import { inputError } from "../../base/errors.js";
-import { REVISION_NAMES, type RevisionName } from "../../kernel/revision.js";
+import { REVISION_NAMES, type RevisionName, sortRevisions } from "../../kernel/revision.js";
 import { abiLayouts, formatLayout, layoutJson } from "../../uapi/abi.js";
 import { kernelRunFeature } from "../../uapi/abi-kernel.js";
 import type { RunFeature } from "../../uapi/abi-run.js";
 import { abiVerdicts, formatVerdicts } from "../../uapi/abi-verdicts.js";
-import { choiceFlag, parseFlags } from "../args.js";
+import { parseFlags, revisionFlag } from "../args.js";
 import type { Command } from "../command.js";
 import type { Io } from "../io.js";
 
@@ -19,7 +19,8 @@ const OPTIONS = {
 } as const;
 
 const USAGE = `tphlab abi [--revision NAME]... [--json]
-  --revision NAME   ${REVISION_NAMES.join(", ")} (repeatable; default: all, in that order)
+  --revision NAME   ${REVISION_NAMES.join(", ")}, optionally +FIX[+FIX...] (repeatable; default:
+                    the four bases, in that order)
   --json            one object: a key per layout ("STRUCT" when identical in every selected
                     revision, else "STRUCT@REVISION") holding { size, align, fields, padding },
                     plus "verdicts": the cross-revision results`;
@@ -27,13 +28,11 @@ const USAGE = `tphlab abi [--revision NAME]... [--json]
 function parseRevisions(values: Record<string, unknown>): RevisionName[] {
   const given = values.revision;
   if (given === undefined) return [...REVISION_NAMES];
-  const list = (Array.isArray(given) ? given : [given]).map((t) =>
-    choiceFlag("--revision", String(t), REVISION_NAMES),
-  );
+  const list = (Array.isArray(given) ? given : [given]).map((t) => revisionFlag("--revision", String(t)));
   const dup = list.find((r, i) => list.indexOf(r) !== i);
   if (dup) throw inputError("--revision", `'${dup}' given twice`, "duplicate");
   // Print in the canonical order whatever order the flags came in: same input set, same bytes out.
-  return REVISION_NAMES.filter((r) => list.includes(r));
+  return sortRevisions(list);
 }
 
 function printJson(io: Io, revisions: readonly RevisionName[], runFeature: RunFeature | undefined): void {

@@ -4,12 +4,12 @@
  * one line of why. `--trace CHECK_ID` prints the kernel event log of that check's scenario.
  */
 import { inputError } from "../../base/errors.js";
-import { REVISION_NAMES, type RevisionName } from "../../kernel/revision.js";
+import { REVISION_NAMES, type RevisionName, sortRevisions } from "../../kernel/revision.js";
 import { CATALOGUE, findCheck } from "../../report/review/catalogue.js";
 import { formatMatrix, formatTrace, matrixJson } from "../../report/review/format.js";
 import { runCatalogue, runCheck } from "../../report/review/run.js";
 import type { Check } from "../../report/review/scenario.js";
-import { choiceFlag, parseFlags } from "../args.js";
+import { parseFlags, revisionFlag } from "../args.js";
 import type { Command } from "../command.js";
 import type { Io } from "../io.js";
 
@@ -24,7 +24,8 @@ const OPTIONS = {
 
 const USAGE = `tphlab review [--revision NAME]... [--check ID]... [--json] [--verbose] [--gate NAME]
        tphlab review --trace CHECK_ID [--revision NAME]...
-  --revision NAME   ${REVISION_NAMES.join(", ")} (repeatable; default: all, in that order)
+  --revision NAME   ${REVISION_NAMES.join(", ")}, optionally +FIX[+FIX...] (e.g. v11+retract-on-set;
+                    repeatable; default: the four bases, in that order)
   --check ID        run only this check (repeatable; default: the whole catalogue)
   --json            { revisions, checks: [{ id, title, kind, ref, openProblem?, results: { REVISION:
                     "pass" | "fail" | "info" }, detail: { REVISION: why }, invariants }], summary }
@@ -42,10 +43,10 @@ function list(values: Record<string, unknown>, key: string): string[] | undefine
 function parseRevisions(values: Record<string, unknown>): RevisionName[] {
   const given = list(values, "revision");
   if (!given) return [...REVISION_NAMES];
-  const names = given.map((t) => choiceFlag("--revision", t, REVISION_NAMES));
+  const names = given.map((t) => revisionFlag("--revision", t));
   const dup = names.find((r, i) => names.indexOf(r) !== i);
   if (dup) throw inputError("--revision", `'${dup}' given twice`, "duplicate");
-  return REVISION_NAMES.filter((r) => names.includes(r));
+  return sortRevisions(names);
 }
 
 function checkById(flag: string, id: string): Check {
@@ -73,8 +74,7 @@ export const reviewCommand: Command = {
       for (const r of revisions) io.stdout(formatTrace(check, runCheck(check, r)));
       return 0;
     }
-    const gate =
-      typeof values.gate === "string" ? choiceFlag("--gate", values.gate, REVISION_NAMES) : undefined;
+    const gate = typeof values.gate === "string" ? revisionFlag("--gate", values.gate) : undefined;
     if (gate && !revisions.includes(gate))
       throw inputError("--gate", `'${gate}' is not among the revisions run`);
     const checks = parseChecks(values);
