@@ -36,6 +36,10 @@ export interface Mlx5Caps {
   readonly mkeyPcieTph: boolean;
   /** `log_max_mkey`: the mkey table holds 2^n entries (index 0 is never handed out). */
   readonly logMaxMkey: number;
+  /** `umr_extended_translation_offset`: UMR can load translations of 2^16 pages and more (default true). */
+  readonly umrExtendedTranslationOffset?: boolean;
+  /** `umr_modify_entity_size_disabled`: UMR cannot load PAS lists at all (default false). */
+  readonly umrModifyEntitySizeDisabled?: boolean;
 }
 
 export const DEFAULT_MLX5_CAPS: Mlx5Caps = { mkeyPcieTph: true, logMaxMkey: 10 };

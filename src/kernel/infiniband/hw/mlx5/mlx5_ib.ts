@@ -55,9 +55,20 @@ export interface MrTph {
 
 export const NO_TPH: MrTph = { stIndex: 0, ph: MLX5_IB_NO_PH, stRef: undefined, source: "none" };
 
+/**
+ * mr->ibmr.frmr.key as far as TPH goes: an MR whose mkey came from the FRMR pools carries its
+ * ST index and PH in the pool key (kernel_vendor_key); a reg_create() MR has a zero key.
+ */
+export interface FrmrKey {
+  readonly stIndex: number;
+  readonly ph: number;
+}
+
 /** struct mlx5_ib_mr (user MR). */
 export class Mlx5IbMr extends IbMr {
   tph: MrTph = NO_TPH;
+  /** Undefined for an MR made by reg_create() (not from the FRMR pools). */
+  frmrKey: FrmrKey | undefined = undefined;
   umemDmabuf: IbUmemDmabuf | undefined = undefined;
   constructor(
     readonly dev: Mlx5IbDev,

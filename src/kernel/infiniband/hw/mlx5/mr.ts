@@ -4,12 +4,14 @@
  * An MR is an mkey created by firmware with the context reg_create() fills: access, PD, address,
  * length and the TPH block (tph_en, 2-bit PH, 8-bit ST index). A dma-buf MR is mapped at
  * registration and zapped by the exporter's invalidate_mappings; the NIC's next access faults and
- * re-maps it (odp.ts). ODP with a DMAH and re-registration of a TPH MR are -EOPNOTSUPP.
+ * re-maps it (odp.ts). ODP with a DMAH, and re-registration of an FRMR-pool MR with PH, are
+ * -EOPNOTSUPP. The FRMR pools themselves (mkeys recycled on dereg) are not modelled: each MR
+ * gets a fresh mkey; only the pool key, which decides re-registration, is kept.
  */
 
 import { newMkc } from "../../../../hw/mlx5/ifc.js";
 import type { DmaBufAttachment } from "../../../dma-buf/dma-buf.js";
-import { EOPNOTSUPP } from "../../../errno.js";
+import { EINVAL, EOPNOTSUPP } from "../../../errno.js";
 import type { Kernel } from "../../../kernel.js";
 import { mlx5CoreCreateMkey, mlx5CoreDestroyMkey } from "../../../net/ethernet/mellanox/mlx5/core/mr.js";
 import { traceHex } from "../../../trace.js";
@@ -25,7 +27,7 @@ import { setMkcAccessPdAddr, setMkcTph } from "./mkc.js";
 import { MLX5_IB_NO_PH, type Mlx5IbDev, Mlx5IbMr, type MrTph, NO_TPH } from "./mlx5_ib.js";
 import { mlx5IbDmabufTph, mlx5IbDmahTph, mlx5IbPutTph } from "./mr_tph.js";
 import { mlx5IbInitDmabufMr } from "./odp.js";
-import { mlx5rUmrReregPdAccess, mlx5rUmrUpdateMrPas } from "./umr.js";
+import { mlx5rUmrCanLoadPas, mlx5rUmrReregPdAccess, mlx5rUmrUpdateMrPas } from "./umr.js";
 
 const U64_MAX = (1n << 64n) - 1n;
 
@@ -99,7 +101,17 @@ export function mlx5IbRegUserMr(
   if (access & IB_ACCESS.ON_DEMAND) return createUserOdpMr(k, dev, pd, start, length, iova, access);
   const umem = ibUmemGet(k, dev.ibdev, start, length, access);
   if (typeof umem === "number") return umem;
-  return regCreate(k, dev, pd, umem, iova, access, dmah ? mlx5IbDmahTph(dmah) : NO_TPH, true);
+  const tph = dmah ? mlx5IbDmahTph(k, dev, dmah) : NO_TPH;
+  if (typeof tph === "number") return tph;
+  // create_real_mr(): a translation UMR can load comes from the FRMR pools (keyed by ST index
+  // and PH); a larger one is made by reg_create() and carries a zero pool key.
+  const mr = regCreate(k, dev, pd, umem, iova, access, tph, true);
+  if (typeof mr === "number") {
+    mlx5IbPutTph(k, dev, tph);
+    return mr;
+  }
+  if (mlx5rUmrCanLoadPas(dev, umem.length)) mr.frmrKey = { stIndex: tph.stIndex, ph: tph.ph };
+  return mr;
 }
 
 /** mlx5_ib_dmabuf_invalidate_cb(): resv held; zap the mkey and unmap (the TPH fields stay). */
@@ -128,19 +140,34 @@ export function mlx5IbRegUserMrDmabuf(
   access: number,
   dmah: IbDmah | undefined,
 ): Mlx5IbMr | number {
+  // mlx5_ib_reg_user_mr_dmabuf(): a dma-buf MR always takes an FRMR-pool mkey, so UMR must be
+  // able to load its whole translation.
+  if (!mlx5rUmrCanLoadPas(dev, length)) {
+    const args = { length, fd };
+    return k.trace.ret(
+      "mlx5_ib_reg_user_mr_dmabuf",
+      { dev: dev.name, args, note: "!mlx5r_umr_can_load_pas" },
+      -EINVAL,
+    );
+  }
   const ops = {
     allowPeer2peer: true,
     invalidateMappings: (a: DmaBufAttachment) => mlx5IbDmabufInvalidateCb(k, a),
   };
   const umem = ibUmemDmabufGet(k, dev.ibdev, dev.name, offset, length, fd, access, ops);
   if (typeof umem === "number") return umem;
-  const tph = dmah ? mlx5IbDmahTph(dmah) : mlx5IbDmabufTph(k, dev, umem, fd);
+  const tph = dmah ? mlx5IbDmahTph(k, dev, dmah) : mlx5IbDmabufTph(k, dev, umem, fd);
+  if (typeof tph === "number") {
+    ibUmemDmabufRelease(k, umem);
+    return tph;
+  }
   const mr = regCreate(k, dev, pd, umem, iova, access, tph, false);
   if (typeof mr === "number") {
     mlx5IbPutTph(k, dev, tph);
     ibUmemDmabufRelease(k, umem);
     return mr;
   }
+  mr.frmrKey = { stIndex: tph.stIndex, ph: tph.ph };
   mr.umemDmabuf = umem;
   umem.priv = mr;
   dev.odpMkeys.set(mr.key, mr);
@@ -172,8 +199,11 @@ export function mlx5IbDeregMr(k: Kernel, dev: Mlx5IbDev, mr: Mlx5IbMr): number {
 }
 
 /**
- * mlx5_ib_rereg_user_mr(): a TPH MR -> -EOPNOTSUPP. PD/access only: changed in place by UMR
- * (returns null). A new translation: a new MR is registered (the core destroys the old one).
+ * mlx5_ib_rereg_user_mr(): -EOPNOTSUPP only for an MR whose FRMR-pool key carries PH bits
+ * (`frmr.key.kernel_vendor_key & MLX5_FRMR_POOLS_KERNEL_KEY_PH_MASK`); a reg_create() MR has a
+ * zero key and goes on. PD/access only: changed in place by UMR (returns null, TPH kept). A new
+ * translation: a new MR is registered without a DMAH, so it comes back without TPH (the core
+ * destroys the old one).
  */
 export function mlx5IbReregUserMr(
   k: Kernel,
@@ -186,8 +216,8 @@ export function mlx5IbReregUserMr(
   access: number,
   newPd: IbPd | undefined,
 ): Mlx5IbMr | null | number {
-  if (mr.tph.ph !== MLX5_IB_NO_PH) {
-    return k.trace.ret("mlx5_ib_rereg_user_mr", { dev: dev.name, note: "MR has TPH" }, -EOPNOTSUPP);
+  if (mr.frmrKey && mr.frmrKey.ph !== MLX5_IB_NO_PH) {
+    return k.trace.ret("mlx5_ib_rereg_user_mr", { dev: dev.name, note: "FRMR key has PH" }, -EOPNOTSUPP);
   }
   const acc = flags & IB_MR_REREG.ACCESS ? access : mr.access;
   const pd = flags & IB_MR_REREG.PD && newPd ? newPd : mr.pd;

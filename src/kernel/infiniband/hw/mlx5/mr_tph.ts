@@ -23,6 +23,7 @@ import type { Kernel } from "../../../kernel.js";
 import {
   mlx5StAllocIndexByTag,
   mlx5StDeallocIndex,
+  mlx5StGetIndex,
 } from "../../../net/ethernet/mellanox/mlx5/core/lib/st.js";
 import type { PciDev } from "../../../pci/pci.js";
 import {
@@ -36,10 +37,19 @@ import { IB_DMAH_CPU_ID_EXISTS, type IbDmah } from "../../core/ib_verbs.js";
 import { type IbUmemDmabuf, ibUmemDmabufMapPages } from "../../core/umem_dmabuf.js";
 import { type Mlx5IbDev, type Mlx5IbDmah, type MrTph, NO_TPH } from "./mlx5_ib.js";
 
-/** The DMAH's TPH: its PH, and its ST index when it is bound to a CPU. */
-export function mlx5IbDmahTph(dmah: IbDmah): MrTph {
+/**
+ * The DMAH's TPH: its PH, and its ST index when it is bound to a CPU. Under `mlx5MrDmahStRef`
+ * (the series, v6+) the MR takes its own reference on that index with mlx5_st_get_index(), held
+ * for the MR's life and dropped at mkey cleanup; a failure fails the registration.
+ */
+export function mlx5IbDmahTph(k: Kernel, dev: Mlx5IbDev, dmah: IbDmah): MrTph | number {
   const stIndex = dmah.has(IB_DMAH_CPU_ID_EXISTS) ? (dmah as Mlx5IbDmah).stIndex : 0;
-  return { stIndex, ph: dmah.ph, stRef: undefined, source: "dmah" };
+  const table = dev.mdev.st !== undefined && !dev.mdev.st.directMode;
+  if (!k.b.mlx5MrDmahStRef || !table || stIndex === 0)
+    return { stIndex, ph: dmah.ph, stRef: undefined, source: "dmah" };
+  const ret = mlx5StGetIndex(k, dev.mdev, stIndex);
+  if (ret) return ret;
+  return { stIndex, ph: dmah.ph, stRef: stIndex, source: "dmah" };
 }
 
 function noTph(k: Kernel, dev: Mlx5IbDev, why: string, ret?: number): MrTph {

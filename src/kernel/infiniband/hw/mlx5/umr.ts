@@ -8,7 +8,24 @@ import { mlx5CmdStatusToErr } from "../../../net/ethernet/mellanox/mlx5/core/cmd
 import { traceHex } from "../../../trace.js";
 import type { IbPd } from "../../core/ib_verbs.js";
 import { setMkcAccess, setMkcTph } from "./mkc.js";
-import type { Mlx5IbMr, MrTph } from "./mlx5_ib.js";
+import type { Mlx5IbDev, Mlx5IbMr, MrTph } from "./mlx5_ib.js";
+
+/** MLX5_MAX_UMR_PAGES (umr.h): 1 << MLX5_MAX_UMR_SHIFT (16). */
+export const MLX5_MAX_UMR_PAGES = 1 << 16;
+const PAGE_SIZE = 4096n;
+
+/**
+ * mlx5r_umr_can_load_pas() (umr.h): UMR can load this MR's translation unless the device
+ * disables PAS lists through UMR, or lacks the extended translation offset and the MR spans
+ * 2^16 pages or more. Decides between an FRMR-pool mkey and reg_create().
+ */
+export function mlx5rUmrCanLoadPas(dev: Mlx5IbDev, length: bigint): boolean {
+  const caps = dev.mdev.hw.caps;
+  if (caps.umrModifyEntitySizeDisabled === true) return false;
+  if (caps.umrExtendedTranslationOffset === false && length >= BigInt(MLX5_MAX_UMR_PAGES) * PAGE_SIZE)
+    return false;
+  return true;
+}
 
 function post(
   k: Kernel,
