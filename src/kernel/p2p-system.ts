@@ -19,7 +19,11 @@ import type { Mlx5IbDev } from "./infiniband/hw/mlx5/mlx5_ib.js";
 import { bootKernel, type Kernel } from "./kernel.js";
 import { type Mlx5CoreDev, mlx5Probe } from "./net/ethernet/mellanox/mlx5/core/main.js";
 import type { RevisionName } from "./revision.js";
-import { type VfioPciCoreDevice, vfioPciCoreRegisterDevice } from "./vfio/pci/vfio_pci_core.js";
+import {
+  type VfioPciCoreDevice,
+  type VfioTphTagLimit,
+  vfioPciCoreRegisterDevice,
+} from "./vfio/pci/vfio_pci_core.js";
 
 export type P2pTopology = "switch" | "root-complex";
 type TphCompleter = 0 | 1 | 2 | 3;
@@ -86,6 +90,8 @@ export interface P2pSystemOptions {
   readonly accFlr?: boolean;
   /** vfio-pci on the accelerator can export dma-bufs (default true). */
   readonly accDmaBuf?: boolean;
+  /** The highest 8/16-bit steering tags the accelerator declares (default: full width). */
+  readonly accTagLimit?: VfioTphTagLimit;
   /** A second accelerator function: absent, present without a driver, or bound to vfio-pci. */
   readonly sibling?: "none" | "unbound" | "vfio-pci";
   /** The NIC's TPH Requester (default P2P_NIC_TPH_TABLE). */
@@ -178,10 +184,10 @@ export function p2pFirmware(
 }
 
 /** Probe `bdf` with vfio-pci; a failure is a model bug. */
-function bindVfio(k: Kernel, bdf: string, dmabuf: boolean): VfioPciCoreDevice {
+function bindVfio(k: Kernel, bdf: string, dmabuf: boolean, limit?: VfioTphTagLimit): VfioPciCoreDevice {
   const pdev = k.pciDev(bdf);
   if (!pdev) throw new ModelError(`${bdf} was not enumerated`);
-  const v = vfioPciCoreRegisterDevice(k, pdev, { dmabuf });
+  const v = vfioPciCoreRegisterDevice(k, pdev, limit ? { dmabuf, tphTagLimit: limit } : { dmabuf });
   if (typeof v === "number") throw new ModelError(`vfio-pci probe of ${bdf} failed: ${errnoName(v)}`);
   return v;
 }
@@ -202,7 +208,7 @@ export function bootP2pSystem(o: P2pSystemOptions): P2pSystem {
   const nic = mlx5Probe(k, nicPdev, nicHw);
   if (typeof nic === "number") throw new ModelError(`mlx5 probe failed: ${errnoName(nic)}`);
   const ib = mlx5IbAdd(k, nic);
-  const acc = bindVfio(k, addresses.accelerator, o.accDmaBuf ?? true);
-  const accs = o.sibling === "vfio-pci" ? [acc, bindVfio(k, addresses.sibling, true)] : [acc];
+  const acc = bindVfio(k, addresses.accelerator, o.accDmaBuf ?? true, o.accTagLimit);
+  const accs = o.sibling === "vfio-pci" ? [acc, bindVfio(k, addresses.sibling, true, o.accTagLimit)] : [acc];
   return { k, addresses, nic, nicHw, ib, acc, accs };
 }

@@ -42,6 +42,12 @@ export class MemoryLock {
 }
 
 /** struct vfio_pci_core_device */
+/** The steering tags a device declares it accepts (proposed: checked at SET). */
+export interface VfioTphTagLimit {
+  readonly st: number;
+  readonly stExt: number;
+}
+
 export class VfioPciCoreDevice {
   readonly vdev: VfioDevice;
   readonly memoryLock = new MemoryLock();
@@ -55,6 +61,11 @@ export class VfioPciCoreDevice {
     readonly pdev: PciDev,
     /** pci_ops->get_dmabuf_phys is implemented (variant drivers may lack it). */
     readonly canExportDmabuf: boolean,
+    /**
+     * The highest 8-bit and 16-bit steering tags the device accepts, as its (variant) driver
+     * declares them; the proposed `validate-tag` fix refuses SETs above them. Default: full width.
+     */
+    readonly tphTagLimit: VfioTphTagLimit = { st: 0xff, stExt: 0xffff },
   ) {
     this.vdev = new VfioDevice(
       pdev.name,
@@ -82,11 +93,11 @@ export class VfioPciCoreDevice {
 export function vfioPciCoreRegisterDevice(
   k: Kernel,
   pdev: PciDev,
-  opts: { dmabuf?: boolean } = {},
+  opts: { dmabuf?: boolean; tphTagLimit?: VfioTphTagLimit } = {},
 ): VfioPciCoreDevice | number {
   if (pdev.driver !== undefined)
     return k.trace.ret("vfio_pci_probe", { dev: pdev.name, args: { bound: pdev.driver } }, -EBUSY);
-  const vdev = new VfioPciCoreDevice(pdev, opts.dmabuf ?? true);
+  const vdev = new VfioPciCoreDevice(pdev, opts.dmabuf ?? true, opts.tphTagLimit);
   pdev.driver = "vfio-pci";
   pdev.driverData = vdev;
   k.trace.emit("vfio_pci_probe", { dev: pdev.name, ret: 0 });

@@ -238,10 +238,15 @@ export function vfioPciDmaBufCleanup(k: Kernel, vdev: VfioPciCoreDevice): void {
   vdev.memoryLock.upWrite(k);
 }
 
+function sameTph(a: VfioDmaBufTphState, b: VfioDmaBufTphState): boolean {
+  return a.flags === b.flags && a.st === b.st && a.stExt === b.stExt && a.ph === b.ph;
+}
+
 /**
  * The SET of VFIO_DEVICE_FEATURE_DMA_BUF_TPH after the checks (vfio_pci_dmabuf_feature.ts): the fd must
  * be a vfio dma-buf of this same, still open device (-EINVAL; a bad fd keeps dma_buf_get()'s
- * errno). The whole state is replaced under the reservation lock.
+ * errno). The whole state is replaced under the reservation lock; under `vfioSetTphRetracts` a
+ * change invalidates the importers' mappings (still under the lock, as invalidate_mappings needs).
  */
 export function vfioPciDmaBufSetTph(
   k: Kernel,
@@ -257,8 +262,13 @@ export function vfioPciDmaBufSetTph(
     err = -EINVAL;
   } else {
     dmabuf.resv.lock("vfio_pci_dma_buf_set_tph");
+    const changed = !sameTph(p.tph, tph);
     p.tph = tph;
     p.tphSets++;
+    // Proposed (open problem 3, `retract-on-set`): importers that mapped the buffer hold the old
+    // answer of get_pci_tph; invalidating their mappings makes them query again at the next fault.
+    const retract = k.b.vfioSetTphRetracts && changed && dmabuf.attachments.some((a) => a.sgt !== undefined);
+    if (retract) dmaBufInvalidateMappings(k, dmabuf);
     dmabuf.resv.unlock();
     k.trace.emit("vfio_pci_dma_buf_set_tph", {
       dev: vdev.name,
@@ -268,6 +278,7 @@ export function vfioPciDmaBufSetTph(
         st: traceHex(tph.st),
         st_ext: traceHex(tph.stExt),
         ph: tph.ph,
+        retracted: retract,
       },
     });
   }

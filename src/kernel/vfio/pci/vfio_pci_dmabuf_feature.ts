@@ -125,8 +125,9 @@ export function vfioPciCoreFeatureDmaBuf(
  * The series' VFIO_DEVICE_FEATURE_DMA_BUF_TPH: the device is no TPH completer (own DevCap2) ->
  * -EOPNOTSUPP before the feature-flag check, so PROBE fails too; SET only; a short copy ->
  * -EFAULT; unknown flags -> -EINVAL; ph above 3 -> -EINVAL; ST_EXT on a device that is no
- * Extended TPH completer -> -EOPNOTSUPP; then the fd (vfioPciDmaBufSetTph). Tags are not
- * range-checked (open problem 3).
+ * Extended TPH completer -> -EOPNOTSUPP; then the fd (vfioPciDmaBufSetTph). v11 does not
+ * range-check tags (open problem 3); under `vfioSetTphValidates` a tag above the device's
+ * declared limit -> -EINVAL, before the fd is looked at.
  */
 export function vfioPciCoreFeatureDmaBufTph(
   k: Kernel,
@@ -150,6 +151,14 @@ export function vfioPciCoreFeatureDmaBufTph(
   if (t.ph & ~3) return r(-EINVAL, { ph: t.ph });
   if (t.flags & VFIO_DMA_BUF_TPH_ST_EXT && comp !== PCI_EXP_DEVCAP2_TPH_COMP_EXT_TPH)
     return r(-EOPNOTSUPP, { completer: comp });
+  // Proposed (open problem 3, `validate-tag`): a valid tag above what the device declares.
+  if (k.b.vfioSetTphValidates) {
+    const lim = vdev.tphTagLimit;
+    if (t.flags & VFIO_DMA_BUF_TPH_ST && t.steering_tag > lim.st)
+      return r(-EINVAL, { st: t.steering_tag, st_max: lim.st });
+    if (t.flags & VFIO_DMA_BUF_TPH_ST_EXT && t.steering_tag_ext > lim.stExt)
+      return r(-EINVAL, { st_ext: t.steering_tag_ext, st_ext_max: lim.stExt });
+  }
   const tph = { flags: t.flags, st: t.steering_tag, stExt: t.steering_tag_ext, ph: t.ph };
   return r(vfioPciDmaBufSetTph(k, vdev, t.dmabuf_fd, tph), { fd: t.dmabuf_fd, flags: t.flags });
 }

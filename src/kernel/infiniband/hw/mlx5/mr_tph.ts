@@ -158,30 +158,48 @@ export function mlx5IbDmabufTph(k: Kernel, dev: Mlx5IbDev, umem: IbUmemDmabuf, f
   return tph;
 }
 
+/** The new TPH of a re-query, and whether the MR's old ST reference was already dropped. */
+export interface Requery {
+  readonly next: MrTph;
+  readonly oldReleased: boolean;
+}
+
 /**
  * Proposed (open problem 1): the answer of get_pci_tph is valid only until the next invalidation,
- * so at re-map (resv held) ask again. Returns the new TPH, or undefined when nothing changes
- * (the caller keeps the mkey as it is).
+ * so at re-map (resv held) ask again. Returns undefined when nothing changes (the caller keeps
+ * the mkey as it is). Under `mlx5RequeryReleaseFirst` an unchanged tag keeps its index without a
+ * second allocation, and the old index is released before the new one is allocated: the mkey is
+ * zapped meanwhile, so no TLP uses it, and a full table still has room for the new tag.
  */
 export function mlx5IbDmabufRequeryTph(
   k: Kernel,
   dev: Mlx5IbDev,
   umem: IbUmemDmabuf,
   old: MrTph,
-): MrTph | undefined {
+): Requery | undefined {
   umem.dmabuf.resv.assertHeld(k, "mlx5_ib_dmabuf_requery_tph", dev.name);
   const q = queryPciTphLocked(k, dev, umem, umem.dmabuf);
-  const next =
-    typeof q === "string"
-      ? noTph(k, dev, q)
-      : q.ret
-        ? noTph(k, dev, "exporter has no tag", q.ret)
-        : mapTag(k, dev, q.st, q.ph);
+  if (typeof q === "string") return changed(k, dev, old, noTph(k, dev, q), false);
+  if (q.ret) return changed(k, dev, old, noTph(k, dev, "exporter has no tag", q.ret), false);
+  if (!k.b.mlx5RequeryReleaseFirst) return changed(k, dev, old, mapTag(k, dev, q.st, q.ph), false);
+  if (old.source === "dmabuf" && old.tag === q.st && old.ph === q.ph) return undefined;
+  mlx5IbPutTph(k, dev, old);
+  return { next: mapTag(k, dev, q.st, q.ph), oldReleased: true };
+}
+
+/** Undefined when `next` programs the mkey as `old` does (its extra reference dropped). */
+function changed(
+  k: Kernel,
+  dev: Mlx5IbDev,
+  old: MrTph,
+  next: MrTph,
+  oldReleased: boolean,
+): Requery | undefined {
   if (next.stIndex === old.stIndex && next.ph === old.ph && next.source === old.source) {
     mlx5IbPutTph(k, dev, next);
     return undefined;
   }
-  return next;
+  return { next, oldReleased };
 }
 
 /** Drop the ST-table reference an MR's TPH holds (after the mkey stopped using it). */

@@ -8,7 +8,7 @@ import type { Kernel } from "../../../kernel.js";
 import { traceHex } from "../../../trace.js";
 import { IbUmemOdp } from "../../core/umem.js";
 import { ibUmemDmabufMapPages, ibUmemDmabufUnmapPages } from "../../core/umem_dmabuf.js";
-import type { Mlx5IbDev, Mlx5IbMr } from "./mlx5_ib.js";
+import { type Mlx5IbDev, type Mlx5IbMr, NO_TPH } from "./mlx5_ib.js";
 import { mlx5IbDmabufRequeryTph, mlx5IbPutTph } from "./mr_tph.js";
 import { mlx5rUmrUpdateMrPas, mlx5rUmrUpdateTph } from "./umr.js";
 
@@ -26,14 +26,19 @@ function mapAndLoad(k: Kernel, mr: Mlx5IbMr, requery: boolean): number {
     mr.tph.source !== "dmah" &&
     k.b.dmaBufTph === "get-pci-tph"
   ) {
-    const next = mlx5IbDmabufRequeryTph(k, mr.dev, umem, mr.tph);
-    if (next) {
-      const err = mlx5rUmrUpdateTph(k, mr, next);
+    const rq = mlx5IbDmabufRequeryTph(k, mr.dev, umem, mr.tph);
+    if (rq) {
+      const err = mlx5rUmrUpdateTph(k, mr, rq.next);
       if (err) {
-        mlx5IbPutTph(k, mr.dev, next);
+        mlx5IbPutTph(k, mr.dev, rq.next);
+        // The old index may already be gone: the mkey must not point at an entry it does not own.
+        if (rq.oldReleased) {
+          mlx5rUmrUpdateTph(k, mr, NO_TPH);
+          mr.tph = NO_TPH;
+        }
       } else {
-        mlx5IbPutTph(k, mr.dev, mr.tph);
-        mr.tph = next;
+        if (!rq.oldReleased) mlx5IbPutTph(k, mr.dev, mr.tph);
+        mr.tph = rq.next;
       }
     }
   }
