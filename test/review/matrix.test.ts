@@ -35,9 +35,11 @@ const OPEN_PROBLEMS = [
   "direct-mode-16bit-tag",
   "st-index-no-leak",
 ];
+/** Issue 8 section 2: the contract proposed closes beyond v11 (open problems 1 and 3). */
+const CONTRACT = ["requery-full-table-keeps-tph", "set-retracts-mapped-tag", "set-validates-tag"];
 
 describe("the catalogue", () => {
-  it("has the required ids, unique, 30-50 entries, open problems 3 and 6 as informational entries", () => {
+  it("has the required ids, unique, 30-50 entries, open problem 6 as the one informational open problem", () => {
     const ids = CATALOGUE.map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBeGreaterThanOrEqual(30);
@@ -59,8 +61,8 @@ describe("the catalogue", () => {
     ])
       expect(ids).toContain(id);
     const info = CATALOGUE.filter((c) => c.kind === "info");
-    expect(info.map((c) => c.openProblem).filter((p) => p !== undefined)).toEqual([3, 6]);
-    expect(checks.map((c) => c.openProblem).filter((p) => p !== undefined)).toEqual([1, 2, 4, 5]);
+    expect(info.map((c) => c.openProblem).filter((p) => p !== undefined)).toEqual([6]);
+    expect(checks.map((c) => c.openProblem).filter((p) => p !== undefined)).toEqual([1, 2, 4, 5, 1, 3, 3]);
   });
 
   it("gives every result a one-line reason and never a scenario error", () => {
@@ -81,8 +83,8 @@ describe("the catalogue", () => {
       expect(results.get(c.id)!.get("proposed")!.invariantViolations, c.id).toEqual([]);
   });
 
-  it("v11 fails exactly the checks of its open problems (1, 2, 4, 5)", () => {
-    expect(failing("v11")).toEqual(OPEN_PROBLEMS);
+  it("v11 fails exactly the checks of its open problems (1, 2, 3, 4, 5)", () => {
+    expect(failing("v11")).toEqual([...OPEN_PROBLEMS, ...CONTRACT]);
     expect(failing("v11")).toEqual(checks.filter((c) => c.openProblem !== undefined).map((c) => c.id));
   });
 
@@ -96,6 +98,7 @@ describe("the catalogue", () => {
       "st-table-full-mr-falls-back",
       "unset-tag-no-tph",
       "mr-tag-from-own-buffer",
+      ...CONTRACT,
       "get-tph-needs-resv-lock",
     ]);
     expect(results.get("abi-dma-buf-compat")!.get("rfc")!.detail).toMatch(/-1 EINVAL/);
@@ -112,6 +115,7 @@ describe("the catalogue", () => {
       "st-table-reuses-equal-tag",
       "st-table-full-mr-falls-back",
       "mr-tag-from-own-buffer",
+      ...CONTRACT,
     ];
     expect(failing("mainline")).toEqual([...FEATURE_13, ...tagged, "get-tph-needs-resv-lock"]);
     for (const id of FEATURE_13) expect(results.get(id)!.get("mainline")!.detail).toMatch(/ENOTTY/);
@@ -123,5 +127,8 @@ describe("the catalogue", () => {
     expect(why("p2p-namespace-from-completer")).toMatch(/extended=1 -> -EOPNOTSUPP/);
     expect(why("direct-mode-16bit-tag")).toMatch(/st_index=0x34/);
     expect(why("st-index-no-leak")).toMatch(/9 bookkeeping entries leaked/);
+    expect(why("requery-full-table-keeps-tph")).toMatch(/ST=0x4321/);
+    expect(why("set-retracts-mapped-tag")).toMatch(/next access: NIC sends TH=1 PH=2 ST=0x4321/);
+    expect(why("set-validates-tag")).toMatch(/SET st=0x40 .*: 0, expected -1 EINVAL|returned 0, expected -1 EINVAL/);
   });
 });

@@ -2,6 +2,7 @@
  * The conformance catalogue of `tphlab review`: every check, grouped by the part of the stack it
  * exercises, in the order the matrix prints them.
  */
+import { CONTRACT_CHECKS } from "./checks/contract.js";
 import { DMA_BUF_CHECKS } from "./checks/dma-buf.js";
 import { IMPORTER_CHECKS } from "./checks/importer.js";
 import { INFO_CHECKS } from "./checks/info.js";
@@ -16,6 +17,7 @@ export const CATALOGUE_GROUPS: readonly { readonly name: string; readonly checks
   { name: "vfio dma-buf export", checks: VFIO_DMA_BUF_CHECKS },
   { name: "vfio DMA_BUF_TPH", checks: VFIO_TPH_CHECKS },
   { name: "mlx5 importer", checks: IMPORTER_CHECKS },
+  { name: "contract beyond v11", checks: CONTRACT_CHECKS },
   { name: "dma-buf", checks: DMA_BUF_CHECKS },
   { name: "revocation", checks: REVOKE_CHECKS },
   { name: "verbs and DMAH", checks: VERBS_CHECKS },

@@ -47,7 +47,15 @@ export function cpuTag(cpu: number): { st: number; xst: number } {
 /** What a check may vary; the rest is the review system. */
 export type MachineOptions = Pick<
   P2pSystemOptions,
-  "rpCompleter" | "accCompleter" | "nicTph" | "nrCpuIds" | "cmdline" | "dsmFail" | "noAcpi" | "accDmaBuf"
+  | "rpCompleter"
+  | "accCompleter"
+  | "nicTph"
+  | "nrCpuIds"
+  | "cmdline"
+  | "dsmFail"
+  | "noAcpi"
+  | "accDmaBuf"
+  | "accTagLimit"
 >;
 
 /** The uapi headers scenario programs see. */
