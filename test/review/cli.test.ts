@@ -78,8 +78,14 @@ describe("tphlab review", () => {
 
   it("rejects bad input with exit 2 and a message naming the flag", async () => {
     for (const [argv, msg] of [
-      [["--revision", "v12"], /--revision: unknown revision .v12. \(known revisions: mainline, rfc, v11, proposed\)/],
-      [["--revision", "v11+nope"], /--revision: unknown fix .nope. \(known fixes: requery-after-invalidate, /],
+      [
+        ["--revision", "v12"],
+        /--revision: unknown revision .v12. \(known revisions: mainline, rfc, v11, proposed\)/,
+      ],
+      [
+        ["--revision", "v11+nope"],
+        /--revision: unknown fix .nope. \(known fixes: requery-after-invalidate, /,
+      ],
       [["--check", "nope"], /--check: no check 'nope'/],
       [["--trace", "nope"], /--trace: no check 'nope'/],
       [["--gate", "v11", "--revision", "proposed"], /--gate: 'v11' is not among/],

@@ -129,6 +129,8 @@ describe("the catalogue", () => {
     expect(why("st-index-no-leak")).toMatch(/9 bookkeeping entries leaked/);
     expect(why("requery-full-table-keeps-tph")).toMatch(/ST=0x4321/);
     expect(why("set-retracts-mapped-tag")).toMatch(/next access: NIC sends TH=1 PH=2 ST=0x4321/);
-    expect(why("set-validates-tag")).toMatch(/SET st=0x40 .*: 0, expected -1 EINVAL|returned 0, expected -1 EINVAL/);
+    expect(why("set-validates-tag")).toMatch(
+      /SET st=0x40 .*: 0, expected -1 EINVAL|returned 0, expected -1 EINVAL/,
+    );
   });
 });

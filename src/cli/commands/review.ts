@@ -5,6 +5,12 @@
  */
 import { inputError } from "../../base/errors.js";
 import { REVISION_NAMES, type RevisionName, sortRevisions } from "../../kernel/revision.js";
+import {
+  attributeFixes,
+  attributionJson,
+  formatAttribution,
+  formatFixes,
+} from "../../report/review/attribute.js";
 import { CATALOGUE, findCheck } from "../../report/review/catalogue.js";
 import { formatMatrix, formatTrace, matrixJson } from "../../report/review/format.js";
 import { runCatalogue, runCheck } from "../../report/review/run.js";
@@ -20,10 +26,14 @@ const OPTIONS = {
   gate: { type: "string" },
   json: { type: "boolean" },
   verbose: { type: "boolean" },
+  attribute: { type: "boolean" },
+  fixes: { type: "boolean" },
 } as const;
 
 const USAGE = `tphlab review [--revision NAME]... [--check ID]... [--json] [--verbose] [--gate NAME]
        tphlab review --trace CHECK_ID [--revision NAME]...
+       tphlab review --attribute [--check ID]... [--json]
+       tphlab review --fixes
   --revision NAME   ${REVISION_NAMES.join(", ")}, optionally +FIX[+FIX...] (e.g. v11+retract-on-set;
                     repeatable; default: the four bases, in that order)
   --check ID        run only this check (repeatable; default: the whole catalogue)
@@ -32,7 +42,10 @@ const USAGE = `tphlab review [--revision NAME]... [--check ID]... [--json] [--ve
                     (kind "info": documented behaviour no revision fixes, never pass or fail)
   --verbose         print why for passing results too
   --gate NAME       exit 1 when any check fails on revision NAME
-  --trace CHECK_ID  print the kernel trace (ftrace-like) of that check's scenario on each revision`;
+  --trace CHECK_ID  print the kernel trace (ftrace-like) of that check's scenario on each revision
+  --attribute       for each fix, the checks it turns fail -> pass (and pass -> fail) on top of v11,
+                    then the checks only a combination of fixes mends
+  --fixes           list the named fixes (revision specs are BASE[+FIX...])`;
 
 function list(values: Record<string, unknown>, key: string): string[] | undefined {
   const v = values[key];
@@ -68,6 +81,17 @@ export const reviewCommand: Command = {
   usage: USAGE,
   run(argv: readonly string[], io: Io): number {
     const { values } = parseFlags(argv, OPTIONS, false);
+    if (values.fixes === true) {
+      io.stdout(formatFixes());
+      return 0;
+    }
+    if (values.attribute === true) {
+      const a = attributeFixes(parseChecks(values));
+      io.stdout(
+        values.json === true ? `${JSON.stringify(attributionJson(a), null, 2)}\n` : formatAttribution(a),
+      );
+      return 0;
+    }
     const revisions = parseRevisions(values);
     if (typeof values.trace === "string") {
       const check = checkById("--trace", values.trace);

@@ -6,7 +6,7 @@
  */
 import { INVARIANT_NAMES, type InvariantName } from "../../kernel/invariants.js";
 import type { RevisionName } from "../../kernel/revision.js";
-import { machineInvariants } from "./machine.js";
+import { type Machine, machineInvariants } from "./machine.js";
 import { type Check, Mismatch, Scenario } from "./scenario.js";
 
 export type Verdict = "pass" | "fail" | "info";
@@ -32,12 +32,21 @@ function runScenario(check: Check, s: Scenario): { ok: boolean; detail: string }
   }
 }
 
+/**
+ * The ST bookkeeping leak is open problem 5, judged by its own check (st-index-no-leak). On a
+ * revision that has it, every other check would fail again for it whenever an ST index is freed
+ * last; those checks ignore that one kind of violation so each verdict names its own problem.
+ */
+function knownLeak(check: Check, m: Machine, v: string): boolean {
+  return m.k.b.mlx5StBookkeepingLeak && check.openProblem !== 5 && / bookkeeping of ST index /.test(v);
+}
+
 function violations(check: Check, s: Scenario): string[] {
   const allowed: readonly InvariantName[] = check.expectBroken ?? [];
   return s.machines.flatMap((m) => {
     const report = machineInvariants(m);
     return INVARIANT_NAMES.filter((n) => !allowed.includes(n)).flatMap((n) =>
-      report[n].violations.map((v) => `${n}: ${v}`),
+      report[n].violations.filter((v) => !knownLeak(check, m, v)).map((v) => `${n}: ${v}`),
     );
   });
 }
