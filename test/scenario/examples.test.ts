@@ -94,15 +94,21 @@ describe("examples", () => {
     expect(full("v11").tlps.withTph).toBeGreaterThan(untilRereg("v11").tlps.withTph);
   });
 
-  it("flr-late-set: a SET after the re-map is not seen by v11 nor proposed until the MR is re-registered", () => {
+  it("flr-late-set: v11 keeps the old tag until re-registration; proposed retracts it at the SET (0 stale)", () => {
     const full = run("flr-late-set.yaml");
     const untilRereg = run("flr-late-set.yaml", (t) => t.replace("duration: 200us", "duration: 150us"));
-    for (const rev of ["v11", "proposed"] as const) {
-      expect(full(rev).tlps.stale).toBeGreaterThan(0);
-      expect(full(rev).tlps.stale).toBe(untilRereg(rev).tlps.stale);
-      expect(full(rev).bytesLost).toBe(0);
-    }
-    expect(full("proposed").tlps.stale).toBe(full("v11").tlps.stale);
+    expect(full("v11").tlps.stale).toBeGreaterThan(0);
+    expect(full("v11").tlps.stale).toBe(untilRereg("v11").tlps.stale);
+    expect(full("proposed").tlps.stale).toBe(0);
+    expect(full("proposed").tlps.withTph).toBe(full("proposed").tlps.total);
+    for (const rev of ["v11", "proposed"] as const) expect(full(rev).bytesLost).toBe(0);
+  });
+
+  it("flr-late-set per fix: retraction alone is not enough, with the re-query it is", () => {
+    const specs = ["v11+retract-on-set", "v11+requery-after-invalidate+retract-on-set"] as const;
+    const r = run("flr-late-set.yaml", (t) => t.replace("duration: 200us", "duration: 150us"), [...specs]);
+    expect(r(specs[0]).tlps.stale).toBeGreaterThan(0);
+    expect(r(specs[1]).tlps.stale).toBe(0);
   });
 });
 
