@@ -2,8 +2,11 @@
  * Invariants of a quiescent system (no call in flight), computed from the model's real state and
  * reported by name, like a kmemleak/lockdep/refcount sweep at the end of a test:
  *
- * - `no-st-leak`: every mlx5 ST-table entry's use count equals the MRs and CPU-bound DMA handles
- *   that own it, the hardware table holds its tag, and no bookkeeping entry was leaked;
+ * - `no-st-leak`: every mlx5 ST-table entry's use count equals its owners: CPU-bound DMA handles,
+ *   plus MRs holding a reference (`tph.stRef`: a dma-buf tag's index; with the series'
+ *   mlx5_st_get_index(), `mlx5MrDmahStRef`, also an MR on a CPU-bound DMAH, so such an index
+ *   counts 2 for one DMAH and one MR on v11); the hardware table holds its tag, and no
+ *   bookkeeping entry was leaked;
  * - `no-ref-leak`: every file's reference count equals its fd-table entries plus the kernel
  *   references (an MR's umem on a dma-buf); vfio device references, DMAH and PD use counts, dma-buf
  *   attachments and NIC mkeys all belong to something alive;
