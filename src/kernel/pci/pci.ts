@@ -48,6 +48,11 @@ export class PciDev {
   /** pdev->msix_enabled and the number of MSI-X descriptors allocated (pci_alloc_irq_vectors()). */
   msixEnabled = false;
   msixNvec = 0;
+  /**
+   * pdev->no_command_memory: the Command register's Memory Space bit does not gate the BARs (set by
+   * pci_iov_add_virtfn() for SR-IOV VFs; the model has no SR-IOV, so callers set it).
+   */
+  noCommandMemory = false;
   /** pdev->saved_state after pci_save_state(). */
   savedState: PciSavedState | undefined = undefined;
   /** Bound driver name and its private data (dev_set_drvdata()). */

@@ -265,3 +265,43 @@ describe("exporter rules", () => {
     ]);
   });
 });
+
+// drivers/vfio/pci/vfio_pci_dmabuf.c and vfio_pci_core.c details (issue 8, departure 7).
+describe("cleanup and memory enable as the kernel has them", () => {
+  function buf() {
+    const t = bootTestbed();
+    const devFd = vfioPciOpen(t.k, t.acc);
+    const fd = exportDmaBuf(t.k, devFd);
+    const { dmabuf } = dmaBufGet(t.k, fd);
+    return { ...t, devFd, dmabuf: dmabuf! };
+  }
+  it("vfio_pci_dma_buf_cleanup() waits for importers to unmap: one that keeps its mapping hangs the close", () => {
+    const t = buf();
+    const a = dmaBufDynamicAttach(t.k, t.dmabuf, "lazy", {
+      allowPeer2peer: true,
+      invalidateMappings: () => {},
+    }).attach!;
+    t.dmabuf.resv.lock("test");
+    expect(dmaBufMapAttachment(t.k, a, "bidirectional").ret).toBe(0);
+    t.dmabuf.resv.unlock();
+    t.k.fdClose(t.devFd);
+    expect(t.k.violations).toEqual([
+      "vfio_pci_dma_buf_cleanup: 1 importer(s) still mapped, close never completes",
+    ]);
+  });
+  it("a VF (no_command_memory) counts as memory enabled: clearing Memory Space does not leave it revoked", () => {
+    const t = bootTestbed();
+    t.acc.pdev.noCommandMemory = true;
+    const devFd = vfioPciOpen(t.k, t.acc);
+    vfioPciConfigWrite(t.k, devFd, CMD, 2, MEM_OFF);
+    const { dmabuf } = dmaBufGet(t.k, exportDmaBuf(t.k, devFd));
+    const a = dmaBufDynamicAttach(t.k, dmabuf!, "nic", {
+      allowPeer2peer: true,
+      invalidateMappings: () => {},
+    });
+    expect(a.ret).toBe(0);
+    dmabuf!.resv.lock("test");
+    expect(dmaBufMapAttachment(t.k, a.attach!, "bidirectional").ret).toBe(0);
+    dmabuf!.resv.unlock();
+  });
+});

@@ -80,11 +80,14 @@ export class VfioPciCoreDevice {
   get name(): string {
     return this.pdev.name;
   }
-  /** __vfio_pci_memory_enabled(): not in D3hot and the (virtual) Memory Space Enable set. */
+  /**
+   * __vfio_pci_memory_enabled(): not in D3hot and the (virtual) Memory Space Enable set, or a
+   * function whose memory the command register does not gate (no_command_memory: VFs).
+   */
   memoryEnabled(): boolean {
     return (
       this.pdev.fn.powerState() < PM.CTRL.fields.STATE.values.D3HOT &&
-      (this.vconfigCommand & HEADER.COMMAND.fields.MEMORY.mask) !== 0
+      (this.pdev.noCommandMemory || (this.vconfigCommand & HEADER.COMMAND.fields.MEMORY.mask) !== 0)
     );
   }
 }

@@ -219,7 +219,10 @@ export function vfioPciDmaBufMove(k: Kernel, vdev: VfioPciCoreDevice, revoked: b
   }
 }
 
-/** vfio_pci_dma_buf_cleanup(): at close every buffer is revoked for good and leaves the device. */
+/**
+ * vfio_pci_dma_buf_cleanup(): at close every buffer is revoked for good and leaves the device,
+ * after its importers were invalidated and have unmapped.
+ */
 export function vfioPciDmaBufCleanup(k: Kernel, vdev: VfioPciCoreDevice): void {
   vdev.memoryLock.downWrite(k, "vfio_pci_dma_buf_cleanup");
   for (const p of [...vdev.dmabufs]) {
@@ -232,6 +235,10 @@ export function vfioPciDmaBufCleanup(k: Kernel, vdev: VfioPciCoreDevice): void {
     dmaBufInvalidateMappings(k, dmabuf);
     dmabuf.resv.waitFences();
     dmabuf.resv.unlock();
+    // Like a revoke, cleanup waits until every importer has unmapped (the kernel blocks there).
+    const mapped = dmabuf.attachments.filter((a) => a.sgt !== undefined).length;
+    if (mapped)
+      k.lockdepViolation(`vfio_pci_dma_buf_cleanup: ${mapped} importer(s) still mapped, close never completes`);
     k.trace.emit("vfio_pci_dma_buf_cleanup", { dev: vdev.name, args: { dmabuf: dmabuf.id } });
     vfioDevicePutRegistration(k, vdev.vdev);
   }
