@@ -238,7 +238,9 @@ export function vfioPciDmaBufCleanup(k: Kernel, vdev: VfioPciCoreDevice): void {
     // Like a revoke, cleanup waits until every importer has unmapped (the kernel blocks there).
     const mapped = dmabuf.attachments.filter((a) => a.sgt !== undefined).length;
     if (mapped)
-      k.lockdepViolation(`vfio_pci_dma_buf_cleanup: ${mapped} importer(s) still mapped, close never completes`);
+      k.lockdepViolation(
+        `vfio_pci_dma_buf_cleanup: ${mapped} importer(s) still mapped, close never completes`,
+      );
     k.trace.emit("vfio_pci_dma_buf_cleanup", { dev: vdev.name, args: { dmabuf: dmabuf.id } });
     vfioDevicePutRegistration(k, vdev.vdev);
   }
