@@ -5,6 +5,8 @@
 
 export const EPERM = 1;
 export const ENOENT = 2;
+/** An interruptible wait cut short by a signal. */
+export const EINTR = 4;
 export const ENXIO = 6;
 export const EBADF = 9;
 export const ENOMEM = 12;
@@ -25,6 +27,7 @@ export const EOPNOTSUPP = 95;
 export const ERRNO_NAME: Readonly<Record<number, string>> = {
   [EPERM]: "EPERM",
   [ENOENT]: "ENOENT",
+  [EINTR]: "EINTR",
   [ENXIO]: "ENXIO",
   [EBADF]: "EBADF",
   [ENOMEM]: "ENOMEM",

@@ -53,6 +53,8 @@ export class Process {
     /** The CPUs the task may run on (sched_setaffinity); DMAH allocation checks it. */
     readonly allowedCpus: Set<number>,
   ) {}
+  /** signal_pending(current): an interruptible sleep returns -EINTR instead of waiting. */
+  signalPending = false;
 }
 
 export interface KernelCmdline {

@@ -10,7 +10,7 @@ import {
   dmaBufGet,
   dmaBufMapAttachment,
 } from "../../../src/kernel/dma-buf/dma-buf.js";
-import { EBADF, EINVAL, ENODEV, EOPNOTSUPP } from "../../../src/kernel/errno.js";
+import { EBADF, EBUSY, EINTR, EINVAL, ENODEV, EOPNOTSUPP } from "../../../src/kernel/errno.js";
 import { VFIO_DMA_BUF_TPH_ST } from "../../../src/kernel/include/uapi/linux/vfio.js";
 import { IB_ACCESS } from "../../../src/kernel/infiniband/core/ib_verbs.js";
 import { ibUverbsAllocPd } from "../../../src/kernel/infiniband/core/uverbs_cmd.js";
@@ -154,6 +154,24 @@ describe("hot reset", () => {
     expect(f.mapped()).toBe(false);
     expect(f.buf.status).toBe("ok");
     expect(f.k.pciDev("0000:04:00.1")!.fn.resets).toBeGreaterThan(0);
+  });
+
+  // vfio_pci_dev_set_hot_reset(): down_write_trylock() on each memory_lock, -EBUSY and unwind on
+  // contention (locking several devices could deadlock).
+  it("a memory_lock held elsewhere -> -EBUSY; the devices already locked come back", () => {
+    const f = flow({ sibling: "unbound" });
+    const sib = vfioPciCoreRegisterDevice(f.k, f.k.pciDev("0000:04:00.1")!);
+    if (typeof sib === "number") throw new Error("bind");
+    vfioPciOpen(f.k, sib);
+    sib.memoryLock.downWrite(f.k, "another task");
+    const resets = f.k.pciDev("0000:04:00.1")!.fn.resets;
+    expect(vfioPciIoctlHotReset(f.k, f.devFd)).toBe(-EBUSY);
+    expect(f.buf.status).toBe("ok");
+    expect(f.acc.memoryLock.heldBy()).toBeUndefined();
+    expect(f.k.pciDev("0000:04:00.1")!.fn.resets).toBe(resets);
+    expect(f.k.violations).toEqual([]);
+    sib.memoryLock.upWrite(f.k);
+    expect(vfioPciIoctlHotReset(f.k, f.devFd)).toBe(0);
   });
 
   it("a function on the bus not bound to vfio-pci -> -EINVAL, nothing revoked", () => {
@@ -303,5 +321,20 @@ describe("cleanup and memory enable as the kernel has them", () => {
     dmabuf!.resv.lock("test");
     expect(dmaBufMapAttachment(t.k, a.attach!, "bidirectional").ret).toBe(0);
     dmabuf!.resv.unlock();
+  });
+});
+
+describe("SET takes the reservation lock interruptibly (dma_resv_lock_interruptible)", () => {
+  it("another holder and a pending signal -> -EINTR, the tag unchanged; without the signal it proceeds", () => {
+    const t = bootTestbed();
+    const devFd = vfioPciOpen(t.k, t.acc);
+    const fd = exportDmaBuf(t.k, devFd);
+    const { dmabuf } = dmaBufGet(t.k, fd);
+    dmabuf!.resv.lock("another task");
+    t.k.current.signalPending = true;
+    expect(setDmaBufTph(t.k, devFd, { fd, flags: VFIO_DMA_BUF_TPH_ST, st: 0x21, ph: 1 })).toBe(-EINTR);
+    expect(t.acc.dmabufs[0]!.tph.flags).toBe(0);
+    dmabuf!.resv.unlock();
+    expect(setDmaBufTph(t.k, devFd, { fd, flags: VFIO_DMA_BUF_TPH_ST, st: 0x21, ph: 1 })).toBe(0);
   });
 });

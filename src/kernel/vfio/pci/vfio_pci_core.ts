@@ -25,6 +25,12 @@ export class MemoryLock {
     if (this.holder !== undefined) k.lockdepViolation(`${who}: memory_lock already held by ${this.holder}`);
     this.holder = who;
   }
+  /** down_write_trylock(): take the lock only if it is free. */
+  downWriteTrylock(who: string): boolean {
+    if (this.holder !== undefined) return false;
+    this.holder = who;
+    return true;
+  }
   upWrite(k: Kernel): void {
     if (this.holder === undefined) k.lockdepViolation("memory_lock: up_write() of an unheld lock");
     this.holder = undefined;
@@ -214,8 +220,9 @@ function busFunctions(k: Kernel, vdev: VfioPciCoreDevice): PciDev[] | undefined 
 /**
  * VFIO_DEVICE_PCI_HOT_RESET (vfio_pci_dev_set_hot_reset): a bus reset of every function below
  * the device's upstream bridge. No bridge -> -ENOTTY (pci_probe_reset_bus); a function on the bus
- * not bound to vfio-pci -> -EINVAL (the set is not resettable). Every device's dma-bufs are revoked
- * before the reset and come back after where memory decoding is on.
+ * not bound to vfio-pci -> -EINVAL (the set is not resettable); a memory_lock already held ->
+ * -EBUSY (down_write_trylock, unwinding). Every device's dma-bufs are revoked before the reset and
+ * come back after where memory decoding is on.
  */
 export function vfioPciIoctlHotReset(k: Kernel, fd: number): number {
   const vdev = vfioPciFromFd(k, fd);
@@ -227,8 +234,16 @@ export function vfioPciIoctlHotReset(k: Kernel, fd: number): number {
   if (set.some((v) => v === undefined))
     return k.trace.ret(fn, { dev: vdev.name, note: "bus has non-vfio devices" }, -EINVAL);
   const devs = set as VfioPciCoreDevice[];
-  for (const v of devs) {
-    v.memoryLock.downWrite(k, fn);
+  // Locking several devices may deadlock: take each memory_lock with a trylock, and on contention
+  // undo the ones taken (their buffers come back) and answer -EBUSY.
+  for (const [i, v] of devs.entries()) {
+    if (!v.memoryLock.downWriteTrylock(fn)) {
+      for (const u of devs.slice(0, i).reverse()) {
+        if (u.memoryEnabled()) vfioPciDmaBufMove(k, u, false);
+        u.memoryLock.upWrite(k);
+      }
+      return k.trace.ret(fn, { dev: vdev.name, note: `memory_lock of ${v.name} contended` }, -EBUSY);
+    }
     vfioPciDmaBufMove(k, v, true);
   }
   // pci_reset_bus(): save every function, secondary bus reset, restore.

@@ -20,7 +20,7 @@ import {
   dmaBufPut,
   type SgTable,
 } from "../../dma-buf/dma-buf.js";
-import { EINVAL, ENODEV, EOPNOTSUPP } from "../../errno.js";
+import { EINTR, EINVAL, ENODEV, EOPNOTSUPP } from "../../errno.js";
 import { VFIO_DMA_BUF_TPH_ST, VFIO_DMA_BUF_TPH_ST_EXT } from "../../include/uapi/linux/vfio.js";
 import type { Kernel } from "../../kernel.js";
 import type { PciDev } from "../../pci/pci.js";
@@ -254,7 +254,8 @@ function sameTph(a: VfioDmaBufTphState, b: VfioDmaBufTphState): boolean {
 /**
  * The SET of VFIO_DEVICE_FEATURE_DMA_BUF_TPH after the checks (vfio_pci_dmabuf_feature.ts): the fd must
  * be a vfio dma-buf of this same, still open device (-EINVAL; a bad fd keeps dma_buf_get()'s
- * errno). The whole state is replaced under the reservation lock; under `vfioSetTphRetracts` a
+ * errno). The lock is taken interruptibly (-EINTR when a signal ends the wait for another
+ * holder). The whole state is replaced under the reservation lock; under `vfioSetTphRetracts` a
  * change invalidates the importers' mappings (still under the lock, as invalidate_mappings needs).
  */
 export function vfioPciDmaBufSetTph(
@@ -269,6 +270,9 @@ export function vfioPciDmaBufSetTph(
   let err = 0;
   if (!p || p.vdev !== vdev) {
     err = -EINVAL;
+  } else if (dmabuf.resv.isHeld() && k.current.signalPending) {
+    // dma_resv_lock_interruptible(): someone else holds the lock and a signal ends the wait.
+    err = -EINTR;
   } else {
     dmabuf.resv.lock("vfio_pci_dma_buf_set_tph");
     const changed = !sameTph(p.tph, tph);
