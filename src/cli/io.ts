@@ -2,7 +2,7 @@
  * What a command may touch of the outside world. Passed explicitly so tests run `main()` with
  * in-memory streams and files, and the bin wires it to the process.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import { readInputFile, tooLargeError } from "../base/input-file.js";
 
 export interface Io {
@@ -13,6 +13,8 @@ export interface Io {
    * InputError naming the path (cannot read, not a regular file, too large) before parsing.
    */
   readFile(path: string, maxBytes?: number): Uint8Array;
+  /** The target of a symbolic link; throws on failure (ENOENT, EINVAL for a non-link). */
+  readLink(path: string): string;
   /** List a directory's entries; throws on failure. */
   readDir(path: string): string[];
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -24,6 +26,7 @@ export function nodeIo(): Io {
     stderr: (t) => process.stderr.write(t),
     readFile: (p, maxBytes) => readInputFile(p, maxBytes),
     readDir: (p) => readdirSync(p),
+    readLink: (p) => readlinkSync(p),
     env: process.env,
   };
 }
@@ -52,6 +55,7 @@ export function captureIo(files: Record<string, string | Uint8Array> = {}): Capt
       return bytes;
     },
     readDir: base.readDir,
+    readLink: base.readLink,
     env: {},
   };
   return io;

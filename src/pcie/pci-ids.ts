@@ -187,18 +187,28 @@ function fitName(s: string, size: number): string {
 /** Buffer sizes lspci uses: 128 for class and device names, 256 for subsystem names. */
 export const NAME_BUF = { CLASS: 128, DEVICE: 128, SUBSYSTEM: 256 } as const;
 
+/** lspci's -n count: 0 names, 1 numbers only (`-n`), 2 names and numbers (`-nn`). */
+export type NameMode = 0 | 1 | 2;
+
 /** Vendor and device name as lspci's device line prints them (`Intel Corporation Device 0b25`). */
 export function vendorDeviceName(
   ids: PciIds | undefined,
   v: number,
   d: number,
+  mode: NameMode = 0,
   size: number = NAME_BUF.DEVICE,
 ): string {
-  return fitName(pairName(ids?.vendor(v), ids?.device(v, d), `${h4(v)}:${h4(d)}`), size);
+  const num = `${h4(v)}:${h4(d)}`;
+  return fitName(pairName(mode === 1 ? undefined : ids?.vendor(v), ids?.device(v, d), num, mode), size);
 }
 
-/** libpci format_name_pair without -n: both names, vendor + `Device dddd`, or `Device vvvv:dddd`. */
-function pairName(v: string | undefined, d: string | undefined, num: string): string {
+/** libpci format_name_pair: both names, vendor + `Device dddd`, or `Device vvvv:dddd`; -n, -nn. */
+function pairName(v: string | undefined, d: string | undefined, num: string, mode: NameMode): string {
+  if (mode === 1) return num;
+  if (mode === 2) {
+    if (v !== undefined && d !== undefined) return `${v} ${d} [${num}]`;
+    return v === undefined ? `Device [${num}]` : `${v} Device [${num}]`;
+  }
   if (v !== undefined && d !== undefined) return `${v} ${d}`;
   if (v === undefined) return `Device ${num}`;
   return `${v} Device ${num.slice(5)}`;
@@ -215,21 +225,29 @@ export function subsystemName(
   d: number,
   sv: number,
   sd: number,
+  mode: NameMode = 0,
   size: number = NAME_BUF.SUBSYSTEM,
 ): string {
   let name = v > 0 && d > 0 ? ids?.subsystem(v, d, sv, sd) : undefined;
   name ??= ids?.genericSubsystem(sv, sd);
   if (name === undefined && v === sv && d === sd) name = ids?.device(v, d);
-  return fitName(pairName(ids?.vendor(sv), name, `${h4(sv)}:${h4(sd)}`), size);
+  const vendor = mode === 1 ? undefined : ids?.vendor(sv);
+  return fitName(pairName(vendor, name, `${h4(sv)}:${h4(sd)}`, mode), size);
 }
 
 /** Class name for the device line: subclass name, else `Base class name [ccss]`, else `Class ccss`. */
-export function className(ids: PciIds | undefined, cls: number, size: number = NAME_BUF.CLASS): string {
+export function className(
+  ids: PciIds | undefined,
+  cls: number,
+  mode: NameMode = 0,
+  size: number = NAME_BUF.CLASS,
+): string {
+  if (mode === 1) return h4(cls);
   const sub = ids?.subclass(cls >> 8, cls & 0xff);
-  if (sub !== undefined) return fitName(sub, size);
+  if (sub !== undefined) return fitName(mode === 2 ? `${sub} [${h4(cls)}]` : sub, size);
   const base = ids?.baseClass(cls >> 8);
   if (base !== undefined) return fitName(`${base} [${h4(cls)}]`, size);
-  return fitName(`Class ${h4(cls)}`, size);
+  return fitName(mode === 2 ? `Class [${h4(cls)}]` : `Class ${h4(cls)}`, size);
 }
 
 /**

@@ -7,8 +7,10 @@ import {
   slotFromSysfsName,
   slotMatches,
 } from "../../src/cli/commands/lspci.js";
+import { parseResource } from "../../src/cli/commands/lspci-host.js";
 import { type CapturedIo, captureIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
+import { renderLspci } from "../../src/report/lspci/render.js";
 import { dumpText, pcieEndpoint } from "../pcie/cfg-builder.js";
 
 const FIXTURE = new URL("../../../shared/fixtures/pciutils/pri-pasid", import.meta.url).pathname;
@@ -64,6 +66,24 @@ describe("tphlab lspci: bad input is one line, exit 2, no stack trace", () => {
       { "/in/x": dumpText([{ slot: "00:00.0", bytes: new Uint8Array(64) }]), "/in/ids": "zzzz  Foo\n" },
       ["-F", "/in/x", "-i", "/in/ids"],
       "tphlab lspci: /in/ids:1: Parse error\n",
+    ],
+    [
+      "-F a device node",
+      {},
+      ["-F", "/dev/zero"],
+      "tphlab lspci: /dev/zero: cannot read: a character device, expected a regular file\n",
+    ],
+    [
+      "-i a device node",
+      { "/in/x": dumpText([{ slot: "00:00.0", bytes: new Uint8Array(64) }]) },
+      ["-F", "/in/x", "-i", "/dev/zero"],
+      "tphlab lspci: /dev/zero: cannot read: a character device, expected a regular file\n",
+    ],
+    [
+      "-F a directory",
+      {},
+      ["-F", "/tmp"],
+      "tphlab lspci: /tmp: cannot read: a directory, expected a regular file\n",
     ],
     ["unknown flag", {}, ["--frobnicate"], undefined],
   ])("%s", async (_name, files, args, err) => {
@@ -128,6 +148,60 @@ describe("tphlab lspci: input forms", () => {
     expect(io.err).toBe(
       `tphlab lspci: ${root}/0000:00:01.0/config: only 10 bytes of config space (64 needed)\n`,
     );
+  });
+});
+
+describe("tphlab lspci: the kernel's view from sysfs", () => {
+  const root = "/fake/devices";
+  const dev = `${root}/0000:00:02.0`;
+  // Endpoint, Mem+ BusMaster+, 64-bit prefetchable BAR0 at 0xfe000000, INTA, IRQ line 0 in config.
+  const config = pcieEndpoint().set16(4, 0x0006).set32(0x10, 0xfe00000c).set32(0x14, 0).set8(0x3d, 1).bytes;
+  const files = {
+    [`${dev}/config`]: config.subarray(0, 256),
+    [`${dev}/irq`]: "11\n",
+    [`${dev}/numa_node`]: "0\n",
+    [`${dev}/resource`]: `${[
+      "0x00000000fe000000 0x00000000fe003fff 0x000000000014220c",
+      ...Array(6).fill("0x0000000000000000 0x0000000000000000 0x0000000000000000"),
+    ].join("\n")}\n`,
+  };
+  const sysfsIo = () => {
+    const io = captureIo(files);
+    io.readDir = (p) => (p === root ? ["0000:00:02.0"] : []);
+    io.readLink = (p) => {
+      if (p === `${dev}/driver`) return "../../../bus/pci/drivers/foo";
+      if (p === `${dev}/iommu_group`) return "../../../kernel/iommu_groups/7";
+      throw Object.assign(new Error("no link"), { code: "ENOENT" });
+    };
+    return io;
+  };
+  it("shows IRQ, NUMA node, IOMMU group, sized regions and the driver as lspci -vv does", () => {
+    const { devices } = readSysfs(sysfsIo(), root);
+    const text = renderLspci(devices, { verbosity: 2 });
+    expect(text.split("\n").filter((l) => /^\t[A-Z]/.test(l) && !l.startsWith("\tCapabilities"))).toEqual([
+      "\tControl: I/O- Mem+ BusMaster+ SpecCycle- MemWINV- VGASnoop- ParErr- Stepping- SERR- FastB2B- DisINTx-",
+      "\tStatus: Cap+ 66MHz- UDF- FastB2B- ParErr- DEVSEL=fast >TAbort- <TAbort- <MAbort- >SERR- <PERR- INTx-",
+      "\tLatency: 0",
+      "\tInterrupt: pin A routed to IRQ 11",
+      "\tNUMA node: 0",
+      "\tIOMMU group: 7",
+      "\tRegion 0: Memory at fe000000 (64-bit, prefetchable) [size=16K]",
+      "\tKernel driver in use: foo",
+    ]);
+    expect(renderLspci(devices, { verbosity: 1 })).toContain(
+      "\tFlags: bus master, fast devsel, latency 0, IRQ 11, NUMA node 0, IOMMU group 7\n\tMemory at fe000000 (64-bit, prefetchable) [size=16K]\n",
+    );
+  });
+  it("reads the bridge windows after the ROM line (with or without the 6 IOV lines)", () => {
+    const line = (a: number, b: number) => `0x${a.toString(16)} 0x${b.toString(16)} 0x200`;
+    const plain = Array.from({ length: 7 }, () => line(0, 0));
+    expect(
+      parseResource([...plain, line(0x1000, 0x1fff), ...Array(3).fill(line(0, 0))].join("\n"))?.bridge?.[0],
+    ).toEqual({ start: 0x1000n, size: 0x1000n, flags: 0x200n });
+    const iov = [...plain, ...Array(6).fill(line(0, 0)), line(0x2000, 0x2fff), ...Array(3).fill(line(0, 0))];
+    expect(parseResource(iov.join("\n"))?.bridge?.[0]?.start).toBe(0x2000n);
+    expect(parseResource(plain.join("\n"))?.bridge).toBeUndefined();
+    expect(parseResource("garbage")).toBeUndefined();
   });
 });
 

@@ -2,13 +2,15 @@
  * The pciutils fixtures against what Debian's lspci 3.9.0 printed for them (NAME.lspci-vvv.txt):
  * device lines, every capability heading, every TPH body line and every DevCap2 line carrying
  * TPHComp must be byte-identical; everything else tphlab prints must be lspci's lines, in order,
- * or one of tphlab's additions.
+ * or one of tphlab's additions; and every line lspci prints must be tphlab's, in order, except the
+ * capability bodies DECODED_BODIES (src/report/lspci/bodies.ts) does not list.
  */
 import { describe, expect, it } from "vitest";
 import { lspciJson } from "../../src/report/lspci/json.js";
 import { renderLspci } from "../../src/report/lspci/render.js";
 import {
   deviceLines,
+  firstDropped,
   firstNotInLspci,
   fixtureNames,
   headingLines,
@@ -51,6 +53,10 @@ describe("pciutils fixtures", () => {
 
     it.skipIf(!SYSTEM_PCI_IDS)("adds only lines lspci never prints (the rest is lspci's, in order)", () => {
       expect(firstNotInLspci(ours, expected)).toBe(-1);
+    });
+
+    it.skipIf(!SYSTEM_PCI_IDS)("drops no line of lspci's but the bodies listed as not decoded", () => {
+      expect(firstDropped(ours, expected)).toBeUndefined();
     });
   });
 });

@@ -1,6 +1,10 @@
 /**
- * Against the real lspci on this machine (CI installs pciutils):
- *  - live: `tphlab lspci -vvv` on /sys/bus/pci/devices has exactly lspci -vvv's capability headings;
+ * Against the real lspci on this machine (CI installs pciutils), always with `-O hwdb.disable=1`
+ * (udev's hardware database would otherwise name devices; tphlab names them from pci.ids only):
+ *  - live: `tphlab lspci -v/-vv/-vvv` on /sys/bus/pci/devices prints lspci's lines both ways
+ *    (every line lspci prints but the bodies DECODED_BODIES leaves out; nothing but lspci's lines
+ *    and tphlab's additions), and -n, -nn, -x, -xxx, -t, -tv are byte-identical;
+ *  - fixtures: -n, -nn, -x, -xxx, -xxxx, -t, -tv, -tvnn byte-identical on every pciutils fixture;
  *  - differential: generated dumps with odd chains, lengths and header types, rendered by us and
  *    by lspci 3.9.0 at -v, -vv and -vvv: identical device lines and headings, and every other line
  *    we print is lspci's (in order) or one of tphlab's additions.
@@ -16,10 +20,21 @@ import { captureIo } from "../../src/cli/io.js";
 import { parseLspciDump } from "../../src/pcie/dump.js";
 import { renderLspci } from "../../src/report/lspci/render.js";
 import { dumpText } from "../pcie/cfg-builder.js";
-import { deviceLines, firstNotInLspci, headingLines, SYSTEM_PCI_IDS, systemNames } from "./lspci-support.js";
+import {
+  deviceLines,
+  FIXTURE_DIR,
+  firstDropped,
+  firstNotInLspci,
+  fixtureNames,
+  headingLines,
+  loadFixture,
+  renderAs,
+  SYSTEM_PCI_IDS,
+  systemNames,
+} from "./lspci-support.js";
 
 function runLspci(args: string[]): { ok: boolean; out: string; version: string } {
-  const r = spawnSync("lspci", args, { maxBuffer: 1 << 28 });
+  const r = spawnSync("lspci", ["-O", "hwdb.disable=1", ...args], { maxBuffer: 1 << 28 });
   if (r.error || r.status !== 0) return { ok: false, out: "", version: "" };
   const v = spawnSync("lspci", ["--version"]);
   return { ok: true, out: r.stdout.toString(), version: v.stdout?.toString().trim() ?? "" };
@@ -31,18 +46,59 @@ const lspciVersion = haveLspci ? probe.stdout.toString().trim() : "";
 const SYSFS = "/sys/bus/pci/devices";
 const haveSysfs = existsSync(SYSFS) && readdirSync(SYSFS).length > 0;
 
+const tphlab = (args: string[]) => {
+  const io = captureIo();
+  const code = lspciCommand.run(args, io);
+  return { code, out: io.out };
+};
+
 describe("live system", () => {
   const reason = !haveLspci ? "lspci is not installed" : !haveSysfs ? `${SYSFS} is empty or absent` : "";
-  it.skipIf(reason !== "")(
-    `matches lspci -vvv's capability headings${reason ? ` (skipped: ${reason})` : ""}`,
-    () => {
-      const lspci = runLspci(["-vvv"]);
+  const skip = reason === "" ? "" : ` (skipped: ${reason})`;
+  it.skipIf(reason !== "").each(["-v", "-vv", "-vvv"])(
+    `%s prints lspci's lines both ways${skip}`,
+    (flag) => {
+      const lspci = runLspci([flag]);
       expect(lspci.ok).toBe(true);
-      const io = captureIo();
-      expect(lspciCommand.run(["-vvv"], io)).toBe(0);
-      expect(headingLines(io.out)).toEqual(headingLines(lspci.out));
-      expect(deviceLines(io.out).length).toBe(deviceLines(lspci.out).length);
+      const ours = tphlab([flag]);
+      expect(ours.code).toBe(0);
+      expect(headingLines(ours.out)).toEqual(headingLines(lspci.out));
+      expect(firstDropped(ours.out, lspci.out)).toBeUndefined();
+      expect(firstNotInLspci(ours.out, lspci.out)).toBe(-1);
     },
+    30_000,
+  );
+  it.skipIf(reason !== "").each(["-n", "-nn", "-x", "-xxx", "-t", "-tv", "-tnn"])(
+    `%s is byte-identical to lspci's${skip}`,
+    (flag) => {
+      const lspci = runLspci([flag]);
+      expect(lspci.ok).toBe(true);
+      expect(tphlab([flag]).out).toBe(lspci.out);
+    },
+    30_000,
+  );
+});
+
+describe("fixtures: numeric names, hex dumps and trees", () => {
+  const reason = !haveLspci ? "lspci is not installed" : !SYSTEM_PCI_IDS ? "no pci.ids" : "";
+  const skip = reason === "" ? "" : ` (skipped: ${reason})`;
+  const flags = ["-n", "-nn", "-x", "-xxx", "-xxxx", "-t", "-tv", "-tvnn", "-vvvnnx"];
+  const names = systemNames();
+  it.skipIf(reason !== "").each(flags)(
+    `%s matches lspci on every fixture (byte-identical; both ways with -v)${skip}`,
+    (flag) => {
+      for (const name of fixtureNames()) {
+        const file = `${FIXTURE_DIR}${name}`;
+        const lspci = runLspci(["-F", file, flag]);
+        expect(lspci.ok).toBe(true);
+        const ours = renderAs(loadFixture(name).devices, flag, names);
+        if (flag.startsWith("-v")) {
+          expect(firstDropped(ours, lspci.out), name).toBeUndefined();
+          expect(firstNotInLspci(ours, lspci.out), name).toBe(-1);
+        } else expect(ours, name).toBe(lspci.out);
+      }
+    },
+    60_000,
   );
 });
 
@@ -117,11 +173,19 @@ describe("differential against lspci 3.9.0", () => {
           expect(deviceLines(ours)).toEqual(deviceLines(lspci.out));
           expect(headingLines(ours)).toEqual(headingLines(lspci.out));
           expect(firstNotInLspci(ours, lspci.out)).toBe(-1);
+          expect(firstDropped(ours, lspci.out)).toBeUndefined();
+        }
+        for (const flag of ["-nn", "-x", "-xxxx", "-t", "-tv"]) {
+          const lspci = runLspci(["-F", file, flag]);
+          if (!lspci.ok) continue;
+          compared++;
+          expect(renderAs(devices, flag, names), flag).toBe(lspci.out);
         }
         expect(compared).toBeGreaterThan(0);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     },
+    60_000,
   );
 });

@@ -10,6 +10,7 @@ import { decodeCapability, EXT_DECODERS, STD_DECODERS } from "../../src/pcie/cap
 import { ConfigSpace } from "../../src/pcie/config-space.js";
 import { lspciJson } from "../../src/report/lspci/json.js";
 import { renderLspci } from "../../src/report/lspci/render.js";
+import { renderTree } from "../../src/report/lspci/tree.js";
 
 const configSpace = fc
   .record({
@@ -46,9 +47,27 @@ describe("never throws on random config space", () => {
         walkStandard(cs);
         walkExtended(cs);
         for (const v of [0, 1, 2, 3] as const) renderLspci([{ slot, config: cs }], { verbosity: v });
+        renderLspci([{ slot, config: cs }], { verbosity: 3, numeric: 2, hex: 4 });
         expect(() => JSON.stringify(lspciJson([{ slot, config: cs }]))).not.toThrow();
       }),
       { numRuns: 300, seed: 20240601 },
+    );
+  });
+
+  it("draws a tree of random bridges (loops and overlapping bus ranges included)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(configSpace, fc.integer({ min: 0, max: 3 })), { maxLength: 6 }),
+        (list) => {
+          const devices = list.map(([config, bus], i) => ({
+            slot: { domain: 0, bus, device: i, function: 0 },
+            config,
+          }));
+          const text = renderTree(devices, { verbosity: 1 });
+          expect(text.split("\n").length).toBeGreaterThan(1);
+        },
+      ),
+      { numRuns: 200, seed: 11 },
     );
   });
 

@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ConfigSpace } from "../../src/pcie/config-space.js";
 import { parsePciIds } from "../../src/pcie/pci-ids.js";
+import { DECODED_BODIES } from "../../src/report/lspci/bodies.js";
 import { lspciJson } from "../../src/report/lspci/json.js";
 import { renderLspci } from "../../src/report/lspci/render.js";
 import { CfgBuilder, pcieEndpoint } from "../pcie/cfg-builder.js";
@@ -24,6 +26,7 @@ describe("verbosity tiers", () => {
       [
         "01:00.0 Class 0200: Device 8086:1234",
         "\tSubsystem: Device 17aa:2217",
+        "\tFlags: fast devsel",
         "\tCapabilities: [40] Express Endpoint, MSI 00",
         "\tCapabilities: [100] Transaction Processing Hints",
         "",
@@ -113,7 +116,7 @@ describe("chain problems print like lspci", () => {
     expect(render(broken, 1)).toContain("\tCapabilities: [40] <chain broken>\n");
     const short = new CfgBuilder(64).header({ capPtr: 0x40 }).build();
     expect(render(short, 1)).toBe(
-      "01:00.0 Class 0200: Device 8086:1234\n\tCapabilities: <access denied>\n\n",
+      "01:00.0 Class 0200: Device 8086:1234\n\tFlags: fast devsel\n\tCapabilities: <access denied>\n\n",
     );
   });
   it("extended loop shows the version at -vv; silent ends get a !!! line", () => {
@@ -139,18 +142,31 @@ describe("chain problems print like lspci", () => {
   it("a heading lspci leaves open is ended before a tphlab line, and lspci's blank line is not doubled", () => {
     const dsn = pcieEndpoint(0x106).ext(0x100, 0x03, 1, 0x200).build();
     expect(render(dsn, 1)).toBe(
-      "01:00.0 Class 0200: Device 8086:1234\n\tCapabilities: [40] Express Endpoint, MSI 00\n\tCapabilities: [100] \n\t!!! extended capability pointer 200 lies beyond the 262 bytes present\n",
+      "01:00.0 Class 0200: Device 8086:1234\n\tFlags: fast devsel\n\tCapabilities: [40] Express Endpoint, MSI 00\n\tCapabilities: [100] \n\t!!! extended capability pointer 200 lies beyond the 262 bytes present\n",
     );
     const open = pcieEndpoint(0x106).ext(0x100, 0x03, 1, 0).build();
     expect(render(open, 1)).toBe(
-      "01:00.0 Class 0200: Device 8086:1234\n\tCapabilities: [40] Express Endpoint, MSI 00\n\tCapabilities: [100] \n",
+      "01:00.0 Class 0200: Device 8086:1234\n\tFlags: fast devsel\n\tCapabilities: [40] Express Endpoint, MSI 00\n\tCapabilities: [100] \n",
     );
   });
   it("unknown header types and short CardBus bridges show no capabilities, as lspci", () => {
     const odd = new CfgBuilder(256).header({ headerType: 0x03, capPtr: 0x40 }).std(0x40, 0x01, 0).build();
     expect(render(odd, 1)).toBe("01:00.0 Class 0200: Device 8086:1234\n\t!!! Unknown header type 03\n\n");
     const cb = new CfgBuilder(64).header({ headerType: 2, cls: 0x0607, capPtr: 0x40 }).build();
-    expect(render(cb, 1)).toBe("01:00.0 Class 0607: Device 8086:1234\n\t<access denied to the rest>\n\n");
+    expect(render(cb, 1)).toBe(
+      [
+        "01:00.0 Class 0607: Device 8086:1234",
+        "\tFlags: fast devsel",
+        "\tBus: primary=00, secondary=00, subordinate=00, sec-latency=0",
+        "\tMemory window 0: 00000000-00000fff [disabled]",
+        "\tMemory window 1: 00000000-00000fff [disabled]",
+        "\tI/O window 0: 00000000-00000003 [disabled]",
+        "\tI/O window 1: 00000000-00000003 [disabled]",
+        "\t<access denied to the rest>",
+        "",
+        "",
+      ].join("\n"),
+    );
   });
 });
 
@@ -201,5 +217,18 @@ describe("lspciJson", () => {
       { kind: "loop", list: "ext", offset: 0x100, header: 0x10010017, message: "chain loops back to 100" },
     ]);
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+  });
+});
+
+describe("README: the list of decoded capability bodies", () => {
+  it("is DECODED_BODIES, the one list the two-way lspci tests use", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const block = /<!-- decoded-bodies:start -->\n([\s\S]*?)<!-- decoded-bodies:end -->/.exec(readme);
+    expect(block).not.toBeNull();
+    const listed = block![1]!
+      .split("\n")
+      .filter((l) => l.startsWith("- "))
+      .map((l) => l.slice(2));
+    expect(listed).toEqual(DECODED_BODIES.map((d) => d.capability));
   });
 });

@@ -1,7 +1,11 @@
 /** Shared helpers for the lspci renderer tests: fixtures, the local pci.ids, line selection. */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import type { DumpDevice } from "../../src/pcie/dump.js";
 import { parseLspciDump } from "../../src/pcie/dump.js";
 import { type PciIds, parsePciIds } from "../../src/pcie/pci-ids.js";
+import { decodedBlocks } from "../../src/report/lspci/bodies.js";
+import { renderLspci } from "../../src/report/lspci/render.js";
+import { renderTree } from "../../src/report/lspci/tree.js";
 
 export const FIXTURE_DIR = new URL("../../../shared/fixtures/pciutils/", import.meta.url).pathname;
 
@@ -63,4 +67,53 @@ export function firstNotInLspci(ours: string, lspci: string): number {
     j++;
   }
   return -1;
+}
+
+/**
+ * lspci's lines tphlab must print: all of them except the body lines of capabilities (or blocks
+ * of a capability) that DECODED_BODIES does not list.
+ */
+export function expectedLines(lspci: string): string[] {
+  const out: string[] = [];
+  let blocks: "all" | readonly string[] | undefined; // undefined: not inside a capability
+  let keepBlock = false;
+  for (const l of lspci.split("\n")) {
+    const cap = /^\tCapabilities: \[[0-9a-f]+(?: v\d+)?\] (.*)$/.exec(l);
+    if (cap) {
+      blocks = decodedBlocks(cap[1]!);
+      out.push(l);
+      continue;
+    }
+    if (!l.startsWith("\t\t")) blocks = undefined;
+    if (blocks === undefined || blocks === "all") {
+      out.push(l);
+      continue;
+    }
+    const block = /^\t\t([A-Za-z0-9]+):/.exec(l);
+    if (block) keepBlock = blocks.includes(block[1]!);
+    else if (!l.startsWith("\t\t\t")) keepBlock = false;
+    if (keepBlock) out.push(l);
+  }
+  return out;
+}
+
+/** The first of lspci's expected lines (see expectedLines) that `ours` lacks, in order; undefined if none. */
+export function firstDropped(ours: string, lspci: string): string | undefined {
+  const have = ours.split("\n");
+  let j = 0;
+  for (const l of expectedLines(lspci)) {
+    while (j < have.length && have[j] !== l) j++;
+    if (j >= have.length) return l;
+    j++;
+  }
+  return undefined;
+}
+
+/** tphlab's rendering for one lspci flag group such as `-vvvnnx` or `-tv` (names loaded once). */
+export function renderAs(devices: readonly DumpDevice[], flag: string, names: PciIds | undefined): string {
+  const count = (c: string) => [...flag].filter((x) => x === c).length;
+  const verbosity = Math.min(count("v"), 3) as 0 | 1 | 2 | 3;
+  const numeric = Math.min(count("n"), 2) as 0 | 1 | 2;
+  if (flag.includes("t")) return renderTree(devices, { names, numeric, verbosity });
+  return renderLspci(devices, { names, numeric, verbosity, hex: count("x") });
 }

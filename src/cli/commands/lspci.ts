@@ -12,26 +12,39 @@ import {
   parseBinaryConfig,
   parseLspciDump,
 } from "../../pcie/dump.js";
-import { type PciIds, parsePciIds } from "../../pcie/pci-ids.js";
+import { type NameMode, type PciIds, parsePciIds } from "../../pcie/pci-ids.js";
+import type { HostInfo } from "../../report/lspci/host.js";
 import { lspciJson } from "../../report/lspci/json.js";
 import { renderLspci } from "../../report/lspci/render.js";
+import { renderTree } from "../../report/lspci/tree.js";
 import { parseFlags } from "../args.js";
 import type { Command } from "../command.js";
 import type { Io } from "../io.js";
+import { modulesFor, readHostInfo, readModuleAliases, readSlots, slotKey } from "./lspci-host.js";
 
 const OPTIONS = {
   file: { type: "string", short: "F" },
   slot: { type: "string", short: "s" },
   verbose: { type: "boolean", short: "v", multiple: true },
+  numeric: { type: "boolean", short: "n", multiple: true },
+  hex: { type: "boolean", short: "x", multiple: true },
+  tree: { type: "boolean", short: "t" },
+  domains: { type: "boolean", short: "D" },
   json: { type: "boolean" },
   ids: { type: "string", short: "i" },
 } as const;
 
-const USAGE = `tphlab lspci [-F FILE] [-s [[DDDD:]BB:]DD.F] [-v|-vv|-vvv] [--json] [-i PCI_IDS]
+const USAGE = `tphlab lspci [-F FILE] [-s [[DDDD:]BB:]DD.F] [-v|-vv|-vvv] [-n|-nn] [-x|-xxx|-xxxx] [-t] [-D]
+             [--json] [-i PCI_IDS]
   -F FILE        read an lspci -x/-xxx/-xxxx text dump or a raw binary config space
                  (default: the live system, /sys/bus/pci/devices/*/config)
   -s SLOT        show only matching functions ([[[DDDD]:]BB]:][DD][.[F]], parts may be empty or *)
-  -v, -vv, -vvv  capability headings; -vv adds versions and the TPH, DevCap2 and MSI-X bodies
+  -v, -vv, -vvv  the verbose header and capability headings; -vv adds Control/Status, versions
+                 and the decoded capability bodies (TPH, DevCap2, MSI-X, VirtIO)
+  -n, -nn        numeric IDs instead of names (-n), or both (-nn)
+  -x, -xxx, -xxxx  hex dump of the first 64, 256 or 4096 bytes of config space
+  -t             the bus tree, as lspci -t draws it
+  -D             always show PCI domain numbers
   --json         structured output: every decoded field, offsets as numbers
   -i PCI_IDS     the PCI ID database (default: /usr/share/misc/pci.ids, /usr/share/hwdata/pci.ids,
                  /usr/share/pci.ids; none found: numeric names, as lspci prints them)`;
@@ -116,14 +129,19 @@ export function readConfigFile(io: Io, path: string): DumpDevice[] {
 }
 
 /** Read every function's config space from sysfs; unreadable ones are reported on stderr. */
-export function readSysfs(io: Io, root = SYSFS_PCI_DEVICES): { devices: DumpDevice[]; errors: number } {
+export function readSysfs(
+  io: Io,
+  root = SYSFS_PCI_DEVICES,
+): { devices: (DumpDevice & { host: HostInfo })[]; errors: number } {
   let names: string[];
   try {
     names = io.readDir(root);
   } catch (e) {
     throw inputError(root, `${errnoText(e)}: no PCI devices to show (use -F FILE)`, "io");
   }
-  const devices: DumpDevice[] = [];
+  const devices: (DumpDevice & { host: HostInfo })[] = [];
+  const slots = readSlots(io, `${root}/../slots`);
+  const aliases = readModuleAliases(io);
   let errors = 0;
   for (const name of [...names].sort()) {
     const slot = slotFromSysfsName(name);
@@ -131,7 +149,7 @@ export function readSysfs(io: Io, root = SYSFS_PCI_DEVICES): { devices: DumpDevi
     const path = `${root}/${name}/config`;
     let bytes: Uint8Array;
     try {
-      bytes = io.readFile(path);
+      bytes = io.readFile(path, 4096);
     } catch (e) {
       io.stderr(`tphlab lspci: ${path}: ${errnoText(e)}\n`);
       errors++;
@@ -142,9 +160,25 @@ export function readSysfs(io: Io, root = SYSFS_PCI_DEVICES): { devices: DumpDevi
       errors++;
       continue;
     }
-    devices.push(parseBinaryConfig(bytes, slot, path));
+    const info = readHostInfo(io, `${root}/${name}`, slots.get(slotKey(slot)));
+    const parent = parentSlot(io, `${root}/${name}`);
+    const modules = modulesFor(io, `${root}/${name}`, aliases);
+    const host = { ...info, ...(parent ? { parent } : {}), ...(modules.length > 0 ? { modules } : {}) };
+    devices.push({ ...parseBinaryConfig(bytes, slot, path), host });
   }
   return { devices, errors };
+}
+
+/** The PCI function above `dir` in sysfs' device tree (its link target's parent directory). */
+function parentSlot(io: Io, dir: string): PciSlot | undefined {
+  let target: string;
+  try {
+    target = io.readLink(dir);
+  } catch {
+    return undefined;
+  }
+  const parts = target.split("/");
+  return slotFromSysfsName(parts[parts.length - 2] ?? "");
 }
 
 /** Load pci.ids: -i FILE, else the first default path that exists; unreadable means no names. */
@@ -153,13 +187,17 @@ export function loadPciIds(io: Io, path: string | undefined): PciIds | undefined
     let bytes: Uint8Array;
     try {
       bytes = io.readFile(p);
-    } catch {
+    } catch (e) {
+      // A missing database means numeric names (as lspci); a device node or a huge file is refused.
+      if (e instanceof InputError && e.issues.some((i) => i.code !== "read")) throw e;
       continue;
     }
     return parsePciIds(new TextDecoder().decode(bytes), p);
   }
   return undefined;
 }
+
+const shownSet = (shown: readonly DumpDevice[]) => new Set(shown.map((d) => d.slot));
 
 export const lspciCommand: Command = {
   name: "lspci",
@@ -170,7 +208,7 @@ export const lspciCommand: Command = {
     const filter = typeof values.slot === "string" ? parseSlotFilter(values.slot) : undefined;
     const file = typeof values.file === "string" ? values.file : undefined;
     const source = file === undefined ? readSysfs(io) : { devices: readConfigFile(io, file), errors: 0 };
-    const showDomains = source.devices.some((d) => d.slot.domain !== 0);
+    const showDomains = values.domains === true || source.devices.some((d) => d.slot.domain !== 0);
     const shown = filter ? source.devices.filter((d) => slotMatches(filter, d.slot)) : source.devices;
     if (filter && shown.length === 0) {
       throw inputError(file ?? SYSFS_PCI_DEVICES, `no device matches -s ${String(values.slot)}`, "slot");
@@ -178,10 +216,14 @@ export const lspciCommand: Command = {
     const names = loadPciIds(io, typeof values.ids === "string" ? values.ids : undefined);
     const count = Array.isArray(values.verbose) ? values.verbose.length : 0;
     const verbosity = Math.min(count, 3) as 0 | 1 | 2 | 3;
-    if (values.json === true) {
+    const numeric = Math.min(Array.isArray(values.numeric) ? values.numeric.length : 0, 2) as NameMode;
+    const hex = Array.isArray(values.hex) ? values.hex.length : 0;
+    if (values.tree === true) {
+      io.stdout(renderTree(source.devices, { names, numeric, verbosity, filter: filter && shownSet(shown) }));
+    } else if (values.json === true) {
       io.stdout(`${JSON.stringify(lspciJson(shown, { names, showDomains }), null, 2)}\n`);
     } else {
-      io.stdout(renderLspci(shown, { verbosity, names, showDomains }));
+      io.stdout(renderLspci(shown, { verbosity, names, showDomains, numeric, hex }));
     }
     // lspci exits 2 when it could not read some device.
     return source.errors > 0 ? 2 : 0;

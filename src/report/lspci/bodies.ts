@@ -18,11 +18,11 @@ import { bin, hx, pm } from "./format.js";
 const T = EXP.FLAGS.fields.TYPE.values;
 
 /** Body lines (each without its newline) for a capability at -vv and above. */
-export function capBody(cs: ConfigSpace, entry: CapEntry): string[] {
+export function capBody(cs: ConfigSpace, entry: CapEntry, hasMemBar = false): string[] {
   if (entry.kind === "ext") return entry.id === PCI_EXT_CAP_ID.TPH ? tphBody(cs, entry.offset) : [];
   switch (entry.id) {
     case PCI_CAP_ID.EXP:
-      return expressBody(cs, entry.offset);
+      return expressBody(cs, entry.offset, hasMemBar);
     case PCI_CAP_ID.MSIX:
       return msixBody(cs, entry.offset);
     case PCI_CAP_ID.VNDR:
@@ -102,13 +102,13 @@ function tphControlLines(k: TphControlRegister): string[] {
  * The Device Capabilities 2 lines of ls-caps.c cap_express_dev2, printed when lspci prints them:
  * capability version >= 2 and the registers lspci fetches present.
  */
-export function expressBody(cs: ConfigSpace, at: number): string[] {
+export function expressBody(cs: ConfigSpace, at: number, hasMemBar = false): string[] {
   const e = decodeExpress(cs, at);
   const slot = SLOT_TYPES.includes(e.type) && e.slotImplemented;
   const size1 = e.type === T.ROOT_PORT || e.type === T.RC_EC ? 32 : slot ? 24 : 16;
   if (!cs.has(at + 4, size1) || e.version < 2 || !e.devCap2) return [];
   if (!cs.has(at + EXP.DEVCAP2.offset, slot ? 24 : 16)) return [];
-  return [...devCap2Lines(e.devCap2, e.type), ...tphCompleterAddition(e.devCap2, e.type)];
+  return [...devCap2Lines(e.devCap2, e.type, hasMemBar), ...tphCompleterAddition(e.devCap2, e.type)];
 }
 
 const TIMEOUT_RANGES: Readonly<Record<number, string>> = {
@@ -127,7 +127,11 @@ const LN_CLS = ["Not Supported", "64byte cachelines", "128byte cachelines", "Res
 /** lspci's TPHComp text by DevCap2 bits 13:12; the reserved value prints nothing. */
 const TPH_COMP = ["TPHComp- ExtTPHComp-", "TPHComp+ ExtTPHComp-", "", "TPHComp+ ExtTPHComp+"];
 
-export function devCap2Lines(d: DevCap2, type: number): string[] {
+/**
+ * `hasMemBar`: the function has a memory BAR (lspci's device_has_memory_space_bar), which makes
+ * an Endpoint's AtomicOp completer bits worth printing.
+ */
+export function devCap2Lines(d: DevCap2, type: number, hasMemBar = false): string[] {
   const mee = d.endEndTlpPrefix ? `, MaxEETLPPrefixes ${d.maxEndEndTlpPrefixes || 4}` : "";
   let frs = `\t\t\t FRS${pm(d.frs)}`;
   if (type === T.ROOT_PORT) frs += ` LN System CLS ${LN_CLS[d.lnSystemCls]},`;
@@ -138,7 +142,18 @@ export function devCap2Lines(d: DevCap2, type: number): string[] {
     `\t\t\t 10BitTagComp${pm(d.tag10Completer)} 10BitTagReq${pm(d.tag10Requester)} OBFF ${OBFF[d.obff]}, ExtFmt${pm(d.extendedFmt)} EETLPPrefix${pm(d.endEndTlpPrefix)}${mee}`,
     `\t\t\t EmergencyPowerReduction ${EPR[d.emergencyPowerReduction]}, EmergencyPowerReductionInit${pm(d.emergencyPowerReductionInit)}`,
     frs,
+    ...atomicOpsCapLine(d, type, hasMemBar),
   ];
+}
+
+function atomicOpsCapLine(d: DevCap2, type: number, hasMemBar: boolean): string[] {
+  const switchPort = type === T.ROOT_PORT || type === T.UPSTREAM || type === T.DOWNSTREAM;
+  if (!switchPort && !hasMemBar) return [];
+  let s = "\t\t\t AtomicOpsCap:";
+  if (switchPort) s += ` Routing${pm(d.atomicOpRouting)}`;
+  if (type === T.ROOT_PORT || hasMemBar)
+    s += ` 32bit${pm(d.atomicOp32Completer)} 64bit${pm(d.atomicOp64Completer)} 128bitCAS${pm(d.cas128Completer)}`;
+  return [s];
 }
 
 const TPH_COMPLETER_TEXT = ["not supported", "TPH only", "reserved encoding", "TPH and Extended TPH"];
@@ -169,4 +184,27 @@ export function virtioBody(cs: ConfigSpace, at: number): string[] {
   if (!v) return [];
   const mult = v.multiplier === undefined ? "" : ` multiplier=${hx(v.multiplier, 8)}`;
   return [`\t\tBAR=${v.bar} offset=${hx(v.offset, 8)} size=${hx(v.length, 8)}${mult}`];
+}
+
+/**
+ * The capability bodies tphlab prints as lspci does, by lspci heading (the text after
+ * `Capabilities: [OFF] `). `blocks` names the register blocks printed (a block is a `\t\tName:`
+ * line and its deeper continuation lines); "all" means the whole body. The body of every other
+ * capability is not decoded: tphlab prints its heading only. This table is the one list of what
+ * is not decoded; the README's "Not decoded" section and the two-way lspci tests read it.
+ */
+export const DECODED_BODIES: readonly {
+  readonly capability: string;
+  readonly heading: RegExp;
+  readonly blocks: "all" | readonly string[];
+}[] = [
+  { capability: "Transaction Processing Hints", heading: /^Transaction Processing Hints$/, blocks: "all" },
+  { capability: "PCI Express (Device Capabilities 2 only)", heading: /^Express /, blocks: ["DevCap2"] },
+  { capability: "MSI-X", heading: /^MSI-X: /, blocks: "all" },
+  { capability: "VirtIO vendor-specific", heading: /^Vendor Specific Information: VirtIO: /, blocks: "all" },
+];
+
+/** What of a capability's lspci body tphlab prints: "all", the named blocks, or nothing. */
+export function decodedBlocks(heading: string): "all" | readonly string[] {
+  return DECODED_BODIES.find((d) => d.heading.test(heading))?.blocks ?? [];
 }

@@ -4,9 +4,18 @@
  * `!!!` remarks about the header type (lspci.c show_terse / show_verbose, pciutils 3.9.0).
  */
 
+import { walkCapabilities } from "../../pcie/capabilities.js";
+import { PCI_CAP_ID } from "../../pcie/capability-ids.js";
 import type { ConfigSpace } from "../../pcie/config-space.js";
 import { formatSlot, type PciSlot } from "../../pcie/dump.js";
-import { className, type PciIds, progIfName, subsystemName, vendorDeviceName } from "../../pcie/pci-ids.js";
+import {
+  className,
+  type NameMode,
+  type PciIds,
+  progIfName,
+  subsystemName,
+  vendorDeviceName,
+} from "../../pcie/pci-ids.js";
 import { HEADER } from "../../pcie/registers.js";
 import { hx } from "./format.js";
 
@@ -43,8 +52,16 @@ export function headerInfo(cs: ConfigSpace): HeaderInfo {
   };
   let sub: { vendorId: number; deviceId: number } | undefined;
   if (layout === 0) sub = { vendorId: cs.read16(0x2c), deviceId: cs.read16(0x2e) };
+  else if (layout === 1) sub = bridgeSubsystem(cs);
   else if (layout === 2 && cs.has(0x40, 4)) sub = { vendorId: cs.read16(0x40), deviceId: cs.read16(0x42) };
   return sub ? { ...base, subsystem: sub } : base;
+}
+
+/** lib/generic.c: a PCI-to-PCI bridge's subsystem IDs live in its SSVID capability, if any. */
+function bridgeSubsystem(cs: ConfigSpace): { vendorId: number; deviceId: number } | undefined {
+  const cap = walkCapabilities(cs).entries.find((e) => e.kind === "std" && e.id === PCI_CAP_ID.SSVID);
+  if (!cap || !cs.has(cap.offset + 4, 4)) return undefined;
+  return { vendorId: cs.read16(cap.offset + 4), deviceId: cs.read16(cap.offset + 6) };
 }
 
 /** The device line: slot, class name, vendor and device names, revision, prog-if (with -v). */
@@ -54,8 +71,9 @@ export function deviceLine(
   names: PciIds | undefined,
   verbosity: number,
   showDomain: boolean,
+  mode: NameMode = 0,
 ): string {
-  let s = `${formatSlot(slot, showDomain)} ${className(names, h.classCode)}: ${vendorDeviceName(names, h.vendorId, h.deviceId)}`;
+  let s = `${formatSlot(slot, showDomain)} ${className(names, h.classCode, mode)}: ${vendorDeviceName(names, h.vendorId, h.deviceId, mode)}`;
   if (h.revision !== 0) s += ` (rev ${hx(h.revision, 2)})`;
   if (verbosity > 0) {
     const pif = progIfName(names, h.classCode, h.progIf);
@@ -66,11 +84,13 @@ export function deviceLine(
 }
 
 /** `\tSubsystem: ...` and lspci's header-type remarks, shown with -v. */
-export function verboseHeaderLines(h: HeaderInfo, names: PciIds | undefined): string[] {
+export function verboseHeaderLines(h: HeaderInfo, names: PciIds | undefined, mode: NameMode = 0): string[] {
   const out: string[] = [];
   const sub = h.subsystem;
   if (sub && sub.vendorId !== 0 && sub.vendorId !== 0xffff) {
-    out.push(`\tSubsystem: ${subsystemName(names, h.vendorId, h.deviceId, sub.vendorId, sub.deviceId)}`);
+    out.push(
+      `\tSubsystem: ${subsystemName(names, h.vendorId, h.deviceId, sub.vendorId, sub.deviceId, mode)}`,
+    );
   }
   const invalid = `\t!!! Invalid class ${hx(h.classCode, 4)} for header type ${hx(h.layout, 2)}`;
   if (h.layout === 0 && h.classCode === CLASS_BRIDGE_PCI) out.push(invalid);

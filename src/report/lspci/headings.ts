@@ -32,7 +32,7 @@ import {
 } from "../../pcie/caps/std-misc.js";
 import { decodeDvsec, decodeExtVendor, decodeVendor, VIRTIO_CFG_NAMES } from "../../pcie/caps/vendor.js";
 import type { ConfigSpace } from "../../pcie/config-space.js";
-import { type PciIds, subsystemName } from "../../pcie/pci-ids.js";
+import { type NameMode, type PciIds, subsystemName } from "../../pcie/pci-ids.js";
 import { hx, pm } from "./format.js";
 
 export interface Heading {
@@ -44,6 +44,7 @@ export interface Heading {
 export interface HeadingContext {
   readonly verbosity: number;
   readonly names: PciIds | undefined;
+  readonly numeric?: NameMode;
 }
 
 const line = (text: string): Heading => ({ text, terminated: true });
@@ -100,7 +101,7 @@ const STD_HEADINGS: Readonly<Partial<Record<number, HeadingFn>>> = {
     const d = decodeDebugPort(cs, at);
     return line(`Debug port: BAR=${d.bar} offset=${hx(d.offset, 4)}`);
   },
-  [PCI_CAP_ID.SSVID]: (cs, at, ctx) => ssvidHeading(cs, at, ctx.names),
+  [PCI_CAP_ID.SSVID]: (cs, at, ctx) => ssvidHeading(cs, at, ctx.names, ctx.numeric ?? 0),
   [PCI_CAP_ID.EXP]: (cs, at, ctx) => line(expressHeading(cs, at, ctx.verbosity)),
   [PCI_CAP_ID.MSIX]: (cs, at) => {
     const m = decodeMsix(cs, at);
@@ -148,10 +149,17 @@ function vendorText(cs: ConfigSpace, at: number): string {
   return `Len=${hx(v.length, 2)} <?>`;
 }
 
-function ssvidHeading(cs: ConfigSpace, at: number, names: PciIds | undefined): Heading {
+function ssvidHeading(cs: ConfigSpace, at: number, names: PciIds | undefined, numeric: NameMode): Heading {
   const s = decodeSsvid(cs, at);
   if (s.subsystemVendor === undefined || s.subsystemDevice === undefined) return open("");
-  const name = subsystemName(names, cs.read16(0), cs.read16(2), s.subsystemVendor, s.subsystemDevice);
+  const name = subsystemName(
+    names,
+    cs.read16(0),
+    cs.read16(2),
+    s.subsystemVendor,
+    s.subsystemDevice,
+    numeric,
+  );
   return line(`Subsystem: ${name}`);
 }
 
