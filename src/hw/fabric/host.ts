@@ -15,7 +15,7 @@ import { KIND_CPLD, KIND_MWR, MAX_TLPS } from "./batches.js";
 import { MISS, WayCache } from "./cache.js";
 import { type ConsumeCost, type ConsumerStats, Consumers, type ConsumeWork } from "./consumer.js";
 import type { BatchReceiver, Datapath } from "./datapath.js";
-import { busOf, type FlowState, NONE } from "./flow-state.js";
+import { type FlowState, NONE } from "./flow-state.js";
 import type { FabricParams } from "./params.js";
 import { Port, psPerByteGBps } from "./port.js";
 import { splitAligned } from "./split.js";
@@ -150,11 +150,10 @@ export class HostModel implements BatchReceiver, ConsumeCost {
     }
     const landed = b.time[slot * MAX_TLPS + b.count[slot]! - 1]!;
     f.landed += bytes;
-    f.deliver(bytes, landed);
     if (this.dp.tracing) this.dp.trace("land", landed, "host", slot, -1, bytes);
     const i = f.at(b.msg[slot]!);
-    if (f.settle(b.msg[slot]!, bytes, landed, false) && this.consumers) {
-      this.consumers.landed(f, f.mLanded[i]!, busOf(f.snap!, f.snap!.regionOffset + f.mOff[i]!), f.mSize[i]!);
+    if (f.land(b.msg[slot]!, bytes, landed, this.dp.now) && this.consumers) {
+      this.consumers.landed(f, f.mLanded[i]!, f.mBus[i]!, f.mSize[i]!);
     }
     b.release(slot);
   }
@@ -167,7 +166,6 @@ export class HostModel implements BatchReceiver, ConsumeCost {
 
   private read(slot: number): void {
     const b = this.dp.batches;
-    const f = this.flows[b.flow[slot]!]!;
     const n = b.count[slot]!;
     const base = slot * MAX_TLPS;
     const line = this.h.lineBytes;
@@ -199,7 +197,7 @@ export class HostModel implements BatchReceiver, ConsumeCost {
     b.kind[slot] = KIND_CPLD;
     b.tags[slot] = n;
     b.count[slot] = m;
-    b.route[slot] = f.snap!.cplRoute;
+    b.route[slot] = this.dp.routes.completionOf(b.route[slot]!);
     this.dp.send(slot);
   }
 
