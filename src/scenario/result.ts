@@ -28,14 +28,24 @@ export interface LinkResult {
   readonly utilization: number;
 }
 
-/** Lookups in one partition: found there, or not (absent, or only in another partition). */
-export interface PartitionResult {
+/** Cache lookups: found, or not. */
+export interface HitsMisses {
   readonly hits: number;
   readonly misses: number;
 }
 
+/**
+ * Lookups in one partition (accelerator: found there, or not: absent or only in another
+ * partition) or one cache level (host: found in it or not), in total and split into the write path
+ * (device writes arriving, TPH injection) and the read path (device reads, consumer loads).
+ */
+export interface PartitionResult extends HitsMisses {
+  readonly write: HitsMisses;
+  readonly read: HitsMisses;
+}
+
 export interface CompleterResult {
-  /** By partition index (accelerator) or cache level (host). */
+  /** By partition (accelerator: p0, p1, ...) or cache level (host: l2, llc). */
   readonly partitions: Readonly<Record<string, PartitionResult>>;
   /** Bytes that reached HBM (accelerator) or DRAM (host). */
   readonly hbmBytes: number;

@@ -2,6 +2,7 @@
  * The data path's results plus the kernel model's invariants, as a run reports them per revision
  * (result.ts): flows, links by role, completers by partition, consumers, TLP and byte counts.
  */
+import type { LookupStats } from "../hw/fabric/cache.js";
 import type { FabricResults } from "../hw/fabric/results.js";
 import type { InvariantReport } from "../kernel/invariants.js";
 import type {
@@ -10,6 +11,7 @@ import type {
   FlowResult,
   InvariantResult,
   LinkResult,
+  PartitionResult,
   RevisionResult,
 } from "./result.js";
 import type { SystemAddresses } from "./system.js";
@@ -22,23 +24,43 @@ function linkRole(a: SystemAddresses, bdf: string): string {
   return bdf;
 }
 
+/** Found / not found, in total and split into the write path and the read path. */
+function lookups(w: LookupStats, r: LookupStats, local: boolean): PartitionResult {
+  // local: a line found only in another partition counts as a miss of this one.
+  const hit = (x: LookupStats) => (local ? x.hits : x.hits + x.remoteHits);
+  const miss = (x: LookupStats) => (local ? x.misses + x.remoteHits : x.misses);
+  return {
+    hits: hit(w) + hit(r),
+    misses: miss(w) + miss(r),
+    write: { hits: hit(w), misses: miss(w) },
+    read: { hits: hit(r), misses: miss(r) },
+  };
+}
+
+function sum(xs: readonly LookupStats[]): LookupStats {
+  return {
+    hits: xs.reduce((a, x) => a + x.hits, 0),
+    remoteHits: xs.reduce((a, x) => a + x.remoteHits, 0),
+    misses: xs.reduce((a, x) => a + x.misses, 0),
+  };
+}
+
 function completers(fr: FabricResults): Record<string, CompleterResult> {
   const out: Record<string, CompleterResult> = {};
   if (fr.accelerator) {
     const partitions = Object.fromEntries(
-      fr.accelerator.partitions.map((p, i) => [`p${i}`, { hits: p.hits, misses: p.misses + p.remoteHits }]),
+      fr.accelerator.partitions.map((p, i) => [`p${i}`, lookups(p.write, p.read, true)]),
     );
     out.accelerator = { partitions, hbmBytes: fr.accelerator.hbmReadBytes + fr.accelerator.hbmWriteBytes };
   }
   const h = fr.host;
-  if (h.llcHits + h.llcMisses + h.injectedLines + h.dramReadBytes + h.dramWriteBytes > 0) {
+  const llc = lookups(sum(h.llc.map((p) => p.write)), sum(h.llc.map((p) => p.read)), false);
+  const l2 = lookups(h.l2.write, h.l2.read, false);
+  if (llc.hits + llc.misses + l2.hits + l2.misses + h.dramReadBytes + h.dramWriteBytes > 0) {
     out.host = {
-      partitions: {
-        // Lines injected into a CPU's L2 by TPH: read there by the consumer, or not.
-        "l2-injected": { hits: h.injectionHits, misses: h.injectedLines - h.injectionHits },
-        // Device reads (MRd) looked up in the LLC (DDIO ways included).
-        "llc-reads": { hits: h.llcHits, misses: h.llcMisses },
-      },
+      // A CPU's L2: lines injected by TPH (write path), the consumer's loads (read path).
+      // The LLC: device writes through DDIO (write path), device reads and consumer loads (read path).
+      partitions: { l2, llc },
       hbmBytes: h.dramReadBytes + h.dramWriteBytes,
     };
   }

@@ -217,6 +217,7 @@ export class Fabric {
     this.dp.setReceiver(this.graph.nic, this.nicModel);
     this.accelerator?.attach(this.sim);
     this.host.attach(this.sim);
+    for (const port of [...this.dp.routes.ports, ...this.internalPorts()]) port.clock = this.sim;
     this.addBuiltinChecks();
     this.refresh();
     if (this.warmupPs > 0) this.sim.scheduleAt(this.warmupPs, () => this.markWarm());

@@ -12,7 +12,7 @@ import type { Simulator } from "../../sim/engine.js";
 import { parseBdf } from "../pci-function-desc.js";
 import { encodeStInfo, type PlatformFirmwareDesc } from "../platform-firmware.js";
 import { KIND_CPLD, KIND_MWR, MAX_TLPS } from "./batches.js";
-import { MISS, WayCache } from "./cache.js";
+import { type LookupStats, MISS, WayCache } from "./cache.js";
 import { type ConsumeCost, type ConsumerStats, Consumers, type ConsumeWork } from "./consumer.js";
 import type { BatchReceiver, Datapath } from "./datapath.js";
 import { type FlowState, NONE } from "./flow-state.js";
@@ -35,6 +35,8 @@ export interface HostStats {
   readonly llcMisses: number;
   readonly dramReadBytes: number;
   readonly dramWriteBytes: number;
+  /** The CPUs' L2 caches together: injected lines (write path) and consumer loads (read path). */
+  readonly l2: { readonly write: LookupStats; readonly read: LookupStats };
 }
 
 export class HostModel implements BatchReceiver, ConsumeCost {
@@ -106,11 +108,27 @@ export class HostModel implements BatchReceiver, ConsumeCost {
       llcMisses: this.llcMisses,
       dramReadBytes: this.dramRead,
       dramWriteBytes: this.dramWrite,
+      l2: { write: this.l2Sum("write"), read: this.l2Sum("read") },
     };
   }
 
   resetStats(): void {
     this.injected = this.injectionHits = this.llcHits = this.llcMisses = this.dramRead = this.dramWrite = 0;
+    for (const c of this.l2) c?.resetStats();
+  }
+
+  private l2Sum(path: "write" | "read"): LookupStats {
+    let hits = 0;
+    let remoteHits = 0;
+    let misses = 0;
+    for (const c of this.l2) {
+      const s = c?.stats(0)[path];
+      if (!s) continue;
+      hits += s.hits;
+      remoteHits += s.remoteHits;
+      misses += s.misses;
+    }
+    return { hits, remoteHits, misses };
   }
 
   private cache(cpu: number): WayCache {

@@ -9,6 +9,12 @@
  * already accepted are served after it: FIFO in the order the model hands work over, which is
  * time order except where two streams merge (see ./route.ts) or a credit stall holds the queue.
  */
+import { regrow } from "./ring.js";
+
+/** The simulated time now (the Simulator). */
+export interface Clock {
+  readonly now: number;
+}
 
 export class Port {
   readonly name: string;
@@ -27,6 +33,16 @@ export class Port {
   private since = 0;
   private jobsBase = 0;
   private bytesBase = 0;
+  /**
+   * With a clock, busy periods that closed after `now` (the model computes departures ahead of
+   * time) are kept apart, so busyTime(t) counts only their part before t; a period that closed by
+   * now is folded into busyClosed (no later question asks about an earlier time).
+   */
+  clock: Clock | undefined;
+  private fStart = new Float64Array(8);
+  private fEnd = new Float64Array(8);
+  private fHead = 0;
+  private fTail = 0;
 
   constructor(name: string, psPerByte: number) {
     this.name = name;
@@ -53,7 +69,8 @@ export class Port {
     else this.last = a;
     let start = this.free;
     if (a > start) {
-      this.busyClosed += start - this.periodStart;
+      if (this.clock !== undefined && start > this.clock.now) this.closeLater(start);
+      else this.busyClosed += start - this.periodStart;
       this.periodStart = a;
       start = a;
     }
@@ -63,11 +80,38 @@ export class Port {
     return this.free;
   }
 
-  /** Busy time in [0, t], exact for t at or after the latest arrival (as sim Pipe.busyTime). */
+  /**
+   * Busy time in [0, t]: exact for t at or after the latest arrival (as sim Pipe.busyTime), and,
+   * with a clock, for any t at or after the clock's time when the work was offered.
+   */
   busyTime(t: number): number {
     const open = t - this.periodStart;
     const len = this.free - this.periodStart;
-    return this.busyClosed + (open <= 0 ? 0 : Math.min(open, len));
+    let busy = this.busyClosed + (open <= 0 ? 0 : Math.min(open, len));
+    for (let k = this.fHead; k < this.fTail; k++) {
+      const i = k & (this.fStart.length - 1);
+      busy += Math.max(0, Math.min(this.fEnd[i]!, t) - this.fStart[i]!);
+    }
+    return busy;
+  }
+
+  /** Close the busy period ending at `end` (after now): fold those ended by now, keep it apart. */
+  private closeLater(end: number): void {
+    const now = this.clock!.now;
+    let m = this.fStart.length - 1;
+    while (this.fHead < this.fTail && this.fEnd[this.fHead & m]! <= now) {
+      const i = this.fHead++ & m;
+      this.busyClosed += this.fEnd[i]! - this.fStart[i]!;
+    }
+    if (this.fTail - this.fHead > m) {
+      const cap = (m + 1) * 2;
+      this.fStart = regrow(this.fStart, new Float64Array(cap), this.fHead, this.fTail, m);
+      this.fEnd = regrow(this.fEnd, new Float64Array(cap), this.fHead, this.fTail, m);
+      m = cap - 1;
+    }
+    const i = this.fTail++ & m;
+    this.fStart[i] = this.periodStart;
+    this.fEnd[i] = end;
   }
 
   /** Start measuring at `now` (end of warm-up). */
