@@ -6,6 +6,7 @@ import type { LookupStats } from "../hw/fabric/cache.js";
 import type { FabricResults } from "../hw/fabric/results.js";
 import type { InvariantReport } from "../kernel/invariants.js";
 import type {
+  ByteLedger,
   CompleterResult,
   ConsumerResult,
   FlowResult,
@@ -13,6 +14,7 @@ import type {
   LinkResult,
   PartitionResult,
   RevisionResult,
+  RunConfig,
 } from "./result.js";
 import type { SystemAddresses } from "./system.js";
 
@@ -86,6 +88,30 @@ function invariants(kernel: readonly { at: string; report: InvariantReport }[], 
   return out;
 }
 
+function flowResult(f: FabricResults["flows"][string]): FlowResult {
+  const l = f.latencyNs;
+  const b = f.bytes;
+  return {
+    goodputGbps: f.goodputGbps,
+    messages: f.messages,
+    latencyNs: { p50: l.p50, p99: l.p99, max: l.max, mean: l.mean },
+    messagesOffered: f.messagesOffered,
+    messagesLost: f.failedMessages,
+    bytes: { offered: b.offered, delivered: b.delivered, lost: b.lost, inFlight: b.inFlight },
+    ...(f.op === "read" ? { roundTripNs: { p50: f.readRoundTripNs.p50, p99: f.readRoundTripNs.p99 } } : {}),
+  };
+}
+
+function ledgerSum(flows: readonly FlowResult[]): ByteLedger {
+  const add = (k: keyof ByteLedger) => flows.reduce((a, f) => a + f.bytes[k], 0);
+  return {
+    offered: add("offered"),
+    delivered: add("delivered"),
+    lost: add("lost"),
+    inFlight: add("inFlight"),
+  };
+}
+
 export function toRevisionResult(
   fr: FabricResults,
   a: SystemAddresses,
@@ -94,12 +120,7 @@ export function toRevisionResult(
   const flows: Record<string, FlowResult> = {};
   const consumers: Record<string, ConsumerResult> = {};
   for (const [name, f] of Object.entries(fr.flows)) {
-    const l = f.latencyNs;
-    flows[name] = {
-      goodputGbps: f.goodputGbps,
-      messages: f.messages,
-      latencyNs: { p50: l.p50, p99: l.p99, max: l.max },
-    };
+    flows[name] = flowResult(f);
     if (f.consumeNs.count > 0)
       consumers[name] = {
         timeToConsumeNs: { p50: f.consumeNs.p50, p99: f.consumeNs.p99 },
@@ -109,8 +130,16 @@ export function toRevisionResult(
   }
   const links: Record<string, LinkResult> = {};
   for (const [bdf, l] of Object.entries(fr.links)) {
-    links[linkRole(a, bdf)] = { utilization: Math.max(l.up.utilization, l.down.utilization) };
+    links[linkRole(a, bdf)] = {
+      utilization: Math.max(l.up.utilization, l.down.utilization),
+      up: l.up.utilization,
+      down: l.down.utilization,
+      gen: l.gen,
+      width: l.width,
+      tlpGbps: l.tlpGbps,
+    };
   }
+  const all = Object.values(flows);
   return {
     flows,
     links,
@@ -121,5 +150,15 @@ export function toRevisionResult(
     bytesUnsteered: fr.bytesUnsteered,
     bytesLost: fr.bytesLost,
     invariants: invariants(kernel, fr),
+    bytes: ledgerSum(all),
+    messagesOffered: all.reduce((n, f) => n + f.messagesOffered, 0),
+    messagesLost: all.reduce((n, f) => n + f.messagesLost, 0),
   };
+}
+
+/** Links by role with their addresses and width (the effective topology, for the report's config). */
+export function linksByRole(fr: FabricResults, a: SystemAddresses): RunConfig["links"] {
+  return Object.fromEntries(
+    Object.entries(fr.links).map(([bdf, l]) => [linkRole(a, bdf), { bdf, gen: l.gen, width: l.width }]),
+  );
 }
