@@ -31,8 +31,8 @@ export interface ByteLedger {
 
 export interface FlowResult {
   /**
-   * Bytes of the messages completed in the flow's measurement window (from the end of warm-up or
-   * the flow's start, whichever is later, to the end of the run), per second of that window.
+   * Bytes of completed messages delivered in the flow's measurement window (from the end of warm-up
+   * or the flow's start, whichever is later, to the end of the run), per second of that window.
    */
   readonly goodputGbps: number;
   /** Messages completed: every byte delivered. */

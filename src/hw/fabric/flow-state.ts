@@ -62,6 +62,8 @@ export class FlowState {
   mReady = new Float64Array(16);
   /** Bus address of the message's first byte (consumers read from there). */
   mBus = new Float64Array(16);
+  /** Bytes of the message delivered in the measurement window. */
+  mGood = new Float64Array(16);
   // Counters (bytes unless said otherwise).
   sent = 0;
   landed = 0;
@@ -79,7 +81,7 @@ export class FlowState {
   drops = 0;
   /** Bytes that reached the user (WRITE: landed; READ: response sent on the network) by now. */
   delivered = 0;
-  /** Bytes of messages completed (at or after warm-up, by now): goodput's numerator. */
+  /** Bytes delivered in the measurement window of the messages completed by now: goodput's numerator. */
   goodBytes = 0;
   /** Lines consumers read: from their own partition/L2, from elsewhere in the cache/LLC, from memory. */
   consumedLocal = 0;
@@ -93,8 +95,8 @@ export class FlowState {
   onDone: ((f: FlowState, ok: boolean, when: number) => void) | undefined;
   /**
    * Deliveries computed ahead of time (a packet leaving the port later, data landing after the
-   * ingress latency): counted once the clock reaches them. Ring of (when, bytes, size of the
-   * message it completes or 0, that message's start).
+   * ingress latency): counted once the clock reaches them. Ring of (when, bytes, -1 or the good
+   * bytes of the message it completes (see count()), that message's start).
    */
   private dMask = 15;
   private dWhen = new Float64Array(16);
@@ -150,6 +152,7 @@ export class FlowState {
     this.mLost[i] = 0;
     this.mReady[i] = 0;
     this.mBus[i] = Number.NaN;
+    this.mGood[i] = 0;
     return seq;
   }
 
@@ -169,16 +172,17 @@ export class FlowState {
    */
   land(seq: number, bytes: number, when: number, now: number): boolean {
     const i = seq & this.mask;
-    const size = this.mSize[i]!;
     const start = this.mStart[i]!;
+    if (when >= this.windowStart) this.mGood[i] = this.mGood[i]! + bytes;
     const ok = this.settle(seq, bytes, when, false);
     const end = ok ? this.mLanded[i]! : when;
+    const good = this.mGood[i]!;
     if (when <= now && (!ok || end <= now)) {
-      this.count(bytes, 0, 0, when);
-      if (ok) this.count(0, size, start, end);
+      this.count(bytes, -1, 0, when);
+      if (ok) this.count(0, good, start, end);
     } else {
-      this.defer(when, bytes, 0, 0, now);
-      if (ok) this.defer(end, 0, size, start, now);
+      this.defer(when, bytes, -1, 0, now);
+      if (ok) this.defer(end, 0, good, start, now);
     }
     return ok;
   }
@@ -210,22 +214,26 @@ export class FlowState {
     return ok;
   }
 
-  /** Count a delivery of `bytes` and/or the completion of a message of `size` at `when` (<= now). */
-  private count(bytes: number, size: number, start: number, when: number): void {
+  /**
+   * Count a delivery of `bytes` at `when` (<= now), or (good >= 0) the completion of a message
+   * started at `start`, `good` of whose bytes were delivered in the window: only those count
+   * toward goodput, so it never exceeds what the path carried in the window.
+   */
+  private count(bytes: number, good: number, start: number, when: number): void {
     this.delivered += bytes;
-    if (size === 0) return;
+    if (good < 0) return;
     this.messagesDone++;
     if (start >= this.warmup) this.latency.record(when - start);
-    if (when >= this.windowStart) this.goodBytes += size;
+    this.goodBytes += good;
   }
 
-  private defer(when: number, bytes: number, size: number, start: number, now: number): void {
+  private defer(when: number, bytes: number, good: number, start: number, now: number): void {
     this.catchUp(now, false);
     if (this.dTail - this.dHead > this.dMask) this.growDeferred();
     const k = this.dTail++ & this.dMask;
     this.dWhen[k] = when;
     this.dBytes[k] = bytes;
-    this.dMsg[k] = size;
+    this.dMsg[k] = good;
     this.dStart[k] = start;
   }
 
@@ -278,7 +286,7 @@ export class FlowState {
    */
   readonly windowStart: number;
 
-  /** Goodput in Gb/s: bytes of messages completed in the measurement window, over the window. */
+  /** Goodput in Gb/s: goodBytes over the measurement window. */
   goodputGbps(now: number): number {
     const span = now - this.windowStart;
     return span > 0 ? (this.goodBytes * 8 * 1000) / span : 0;
@@ -308,6 +316,7 @@ export class FlowState {
     this.mLost = re(this.mLost, new Uint8Array(cap));
     this.mReady = re(this.mReady, new Float64Array(cap));
     this.mBus = re(this.mBus, new Float64Array(cap));
+    this.mGood = re(this.mGood, new Float64Array(cap));
     this.mask = mask;
   }
 }

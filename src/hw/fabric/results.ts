@@ -43,7 +43,7 @@ export interface FlowResult {
   readonly failedMessages: number;
   /** Messages the peers started. */
   readonly messagesOffered: number;
-  /** Bytes of the messages completed in [warm-up, now], per second of that window. */
+  /** Bytes of completed messages delivered in [max(warm-up, start), now], per second of it. */
   readonly goodputGbps: number;
   readonly latencyNs: LatencySummary;
   /** READ: MRd batch issued to its last completion in (the PCIe read round trip). */
