@@ -46,7 +46,7 @@ const scenario = fc.record({
   memoryGBps: fc.constantFrom(5, 100),
   ingressGBps: fc.constantFrom(5, 128),
   warmupNs: fc.constantFrom(0, 0, 2000),
-  durationUs: fc.integer({ min: 7, max: 12 }),
+  durationUs: fc.integer({ min: 7, max: 10 }),
   flows: fc.array(flow, { minLength: 1, maxLength: 3 }),
   timeline: fc.subarray(ACTIONS, { maxLength: 3 }),
   seed: fc.integer({ min: 0, max: 1000 }),
@@ -78,23 +78,37 @@ timeline: [${o.timeline.join(", ")}]
 `;
 }
 
-/** Payload per second the network port can carry for messages of `size` (82 B per packet). */
+/** Payload per second the network port carries at most: packets as full as the messages allow (82 B each). */
 function portPayloadGbps(o: Combo, size: number): number {
-  const packets = Math.ceil(size / o.mtu);
-  return (o.lineGbps * size) / (size + packets * 82);
+  const packet = Math.min(size, o.mtu);
+  return (o.lineGbps * packet) / (packet + 82);
+}
+
+/**
+ * The path's analytic bandwidth for messages of `size`: a window may hold only a message's full
+ * TLPs (not its short last one), so the better of `size` and its MPS-aligned part.
+ */
+function pathGbps(o: Combo, op: string, size: number): number {
+  const model = linkModel({ gen: o.gen, width: o.width, mps: o.mps, mrrs: o.mrrs });
+  const bw = (n: number) => (op === "read" ? model.readGbps(n) : model.writeGbps(n));
+  const full = size >= o.mps ? Math.floor(size / o.mps) * o.mps : size;
+  return Math.max(bw(size), bw(full));
 }
 
 function check(o: Combo, rev: string, r: RevisionResult): void {
-  const model = linkModel({ gen: o.gen, width: o.width, mps: o.mps, mrrs: o.mrrs });
   const at = (what: string) => `${rev} ${what}`;
   for (const [name, f] of Object.entries(r.flows)) {
     const b = f.bytes;
     expect(b.offered, at(`${name} ledger`)).toBe(b.delivered + b.lost + b.inFlight);
     expect(Math.min(b.delivered, b.lost, b.inFlight), at(`${name} ledger`)).toBeGreaterThanOrEqual(0);
     const spec = o.flows[Number(name.slice(1))]!;
-    const bw = spec.op === "read" ? model.readGbps(spec.size) : model.writeGbps(spec.size);
-    expect(f.goodputGbps, at(`${name} goodput vs link`)).toBeLessThanOrEqual(bw);
-    expect(f.goodputGbps, at(`${name} goodput vs port`)).toBeLessThanOrEqual(portPayloadGbps(o, spec.size));
+    // A window that opens mid-stream (warm-up) may hold one more delivery than its length carries
+    // (a fencepost: the first one's bytes crossed the path just before it opened).
+    const window = o.durationUs * 1000 - Math.max(o.warmupNs, spec.startNs);
+    const unit = Math.min(spec.size, Math.max(o.mtu, o.mps, o.mrrs));
+    const edge = o.warmupNs > 0 ? (unit * 8) / window : 0;
+    expect(f.goodputGbps, at(`${name} goodput vs link`)).toBeLessThanOrEqual(pathGbps(o, spec.op, spec.size) + edge);
+    expect(f.goodputGbps, at(`${name} goodput vs port`)).toBeLessThanOrEqual(portPayloadGbps(o, spec.size) + edge);
     if (o.warmupNs === 0 && spec.startNs === 0) {
       // Goodput and messages agree: bytes of completed messages over the run.
       const want = (f.messages * spec.size * 8) / (o.durationUs * 1000);
@@ -122,7 +136,7 @@ describe("numbers that hold up", () => {
         const out = runScenario(parseScenario(text, "p.yaml"));
         for (const [rev, r] of Object.entries(out.report.results)) check(o, rev, r);
       }),
-      { numRuns: 30, seed: 7 },
+      { numRuns: 20, seed: 7 },
     );
   }, 300_000);
 
