@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { linkModel } from "../../src/pcie/link.js";
 import { parseScenario } from "../../src/scenario/load.js";
-import { reportJson, type RevisionResult } from "../../src/scenario/result.js";
+import { type RevisionResult, reportJson } from "../../src/scenario/result.js";
 import { runScenario } from "../../src/scenario/run.js";
 
 const ACTIONS = [
@@ -107,8 +107,12 @@ function check(o: Combo, rev: string, r: RevisionResult): void {
     const window = o.durationUs * 1000 - Math.max(o.warmupNs, spec.startNs);
     const unit = Math.min(spec.size, Math.max(o.mtu, o.mps, o.mrrs));
     const edge = o.warmupNs > 0 ? (unit * 8) / window : 0;
-    expect(f.goodputGbps, at(`${name} goodput vs link`)).toBeLessThanOrEqual(pathGbps(o, spec.op, spec.size) + edge);
-    expect(f.goodputGbps, at(`${name} goodput vs port`)).toBeLessThanOrEqual(portPayloadGbps(o, spec.size) + edge);
+    expect(f.goodputGbps, at(`${name} goodput vs link`)).toBeLessThanOrEqual(
+      pathGbps(o, spec.op, spec.size) + edge,
+    );
+    expect(f.goodputGbps, at(`${name} goodput vs port`)).toBeLessThanOrEqual(
+      portPayloadGbps(o, spec.size) + edge,
+    );
     if (o.warmupNs === 0 && spec.startNs === 0) {
       // Goodput and messages agree: bytes of completed messages over the run.
       const want = (f.messages * spec.size * 8) / (o.durationUs * 1000);

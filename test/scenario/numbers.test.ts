@@ -113,14 +113,37 @@ flows: [{ name: w, op: write, mr: acc, size: 64KiB, rate: 100Gb/s }]
     const f = r.flows.w!;
     expect(f.messagesLost).toBeGreaterThan(0);
     expect(f.goodputGbps).toBeCloseTo((f.messages * 65536 * 8) / 50_000, 6);
-    expect(f.goodputGbps).toBeLessThanOrEqual(linkModel({ gen: 3, width: 4, mps: 256, mrrs: 512 }).writeGbps(65536));
+    expect(f.goodputGbps).toBeLessThanOrEqual(
+      linkModel({ gen: 3, width: 4, mps: 256, mrrs: 512 }).writeGbps(65536),
+    );
     expectLedger(r, "overload");
   });
 });
 
 describe("utilization and cache counts are possible", () => {
+  it("an overloaded Gen1 x1 fabric: every link direction is busy at most 100% of the time", () => {
+    // Work queued far past the end of the run used to count as busy time before it.
+    const o = run(`name: t
+duration: 7us
+topology: switch
+link: { gen: 1, width: 1 }
+buffers: [{ name: b, length: 1MiB }]
+mrs: [{ name: acc, buffer: b }, { name: h, host: 1MiB }]
+flows:
+  - { name: a, op: write, mr: acc, size: 64, rate: 1Gb/s }
+  - { name: h, op: write, mr: h, size: 64, rate: 2Gb/s }
+`);
+    for (const rev of ALL) {
+      const links = o.report.results[rev]!.links;
+      expect(links.nic!.up, rev).toBeGreaterThan(0.9); // the NIC's link is the bottleneck
+      for (const l of Object.values(links))
+        for (const u of [l.up, l.down, l.utilization]) expect(u, rev).toBeLessThanOrEqual(1);
+    }
+  });
+
   it("three flows on one host MR without TPH: no L2 injection, no negative misses", () => {
-    const flow = (n: string) => `{ name: ${n}, op: write, mr: h, size: 4KiB, rate: 20Gb/s, consumer: { cpu: 1 } }`;
+    const flow = (n: string) =>
+      `{ name: ${n}, op: write, mr: h, size: 4KiB, rate: 20Gb/s, consumer: { cpu: 1 } }`;
     const o = run(`name: t
 duration: 20us
 topology: switch
@@ -133,7 +156,8 @@ flows: [${flow("a")}, ${flow("b")}, ${flow("c")}]
       const l2 = host.partitions.l2!;
       expect(l2.write, rev).toEqual({ hits: 0, misses: 0 }); // nothing injected without TPH
       for (const p of Object.values(host.partitions))
-        for (const x of [p, p.write, p.read]) expect(Math.min(x.hits, x.misses), rev).toBeGreaterThanOrEqual(0);
+        for (const x of [p, p.write, p.read])
+          expect(Math.min(x.hits, x.misses), rev).toBeGreaterThanOrEqual(0);
       for (const l of Object.values(o.report.results[rev]!.links))
         for (const u of [l.up, l.down, l.utilization]) expect(u).toBeLessThanOrEqual(1);
     }
