@@ -126,6 +126,10 @@ function check(o: Combo, rev: string, r: RevisionResult): void {
       expect(u, at(`link ${name}`)).toBeGreaterThanOrEqual(0);
       expect(u, at(`link ${name}`)).toBeLessThanOrEqual(1);
     }
+  for (const [name, c] of Object.entries(r.consumers)) {
+    expect(c.utilization, at(`consumer ${name}`)).toBeGreaterThanOrEqual(0);
+    expect(c.utilization, at(`consumer ${name}`)).toBeLessThanOrEqual(1);
+  }
   for (const [c, comp] of Object.entries(r.completers))
     for (const [p, x] of Object.entries(comp.partitions))
       for (const hm of [x, x.write, x.read])
