@@ -11,11 +11,6 @@
  */
 import { regrow } from "./ring.js";
 
-/** The simulated time now (the Simulator). */
-export interface Clock {
-  readonly now: number;
-}
-
 export class Port {
   readonly name: string;
   /** Picoseconds per byte (8000 / Gb/s, or 1000 / GB/s). */
@@ -34,11 +29,11 @@ export class Port {
   private jobsBase = 0;
   private bytesBase = 0;
   /**
-   * With a clock, busy periods that closed after `now` (the model computes departures ahead of
-   * time) are kept apart, so busyTime(t) counts only their part before t; a period that closed by
-   * now is folded into busyClosed (no later question asks about an earlier time).
+   * The next time busy time will be asked for (end of warm-up, end of the run; see setCut()). A
+   * busy period that closes after it (the model computes departures ahead of time) is kept apart,
+   * so busyTime(t) counts only its part before t; one that closes by it is folded into busyClosed.
    */
-  clock: Clock | undefined;
+  private cut = Number.POSITIVE_INFINITY;
   private fStart = new Float64Array(8);
   private fEnd = new Float64Array(8);
   private fHead = 0;
@@ -69,7 +64,7 @@ export class Port {
     else this.last = a;
     let start = this.free;
     if (a > start) {
-      if (this.clock !== undefined && start > this.clock.now) this.closeLater(start);
+      if (start > this.cut) this.closeLater(start);
       else this.busyClosed += start - this.periodStart;
       this.periodStart = a;
       start = a;
@@ -81,8 +76,8 @@ export class Port {
   }
 
   /**
-   * Busy time in [0, t]: exact for t at or after the latest arrival (as sim Pipe.busyTime), and,
-   * with a clock, for any t at or after the clock's time when the work was offered.
+   * Busy time in [0, t]: exact for t at or after the latest arrival (as sim Pipe.busyTime), and
+   * for t at the cut (setCut()) when the work was offered.
    */
   busyTime(t: number): number {
     const open = t - this.periodStart;
@@ -95,14 +90,19 @@ export class Port {
     return busy;
   }
 
-  /** Close the busy period ending at `end` (after now): fold those ended by now, keep it apart. */
-  private closeLater(end: number): void {
-    const now = this.clock!.now;
-    let m = this.fStart.length - 1;
-    while (this.fHead < this.fTail && this.fEnd[this.fHead & m]! <= now) {
+  /** Busy time will next be asked for at `t` (>= the previous cut): periods closed by then fold. */
+  setCut(t: number): void {
+    this.cut = t;
+    const m = this.fStart.length - 1;
+    while (this.fHead < this.fTail && this.fEnd[this.fHead & m]! <= t) {
       const i = this.fHead++ & m;
       this.busyClosed += this.fEnd[i]! - this.fStart[i]!;
     }
+  }
+
+  /** Close the busy period ending at `end`, after the cut: keep it apart (rare: near the cut only). */
+  private closeLater(end: number): void {
+    let m = this.fStart.length - 1;
     if (this.fTail - this.fHead > m) {
       const cap = (m + 1) * 2;
       this.fStart = regrow(this.fStart, new Float64Array(cap), this.fHead, this.fTail, m);
