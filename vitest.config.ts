@@ -6,5 +6,7 @@ export default defineConfig({
     pool: "threads",
     maxWorkers: 2,
     reporters: ["default"],
+    // Simulation tests take a few seconds alone; the 2-core CI machine is often shared.
+    testTimeout: 30_000,
   },
 });

@@ -4,6 +4,7 @@
  * sizes bytes; maps are keyed by name and printed in a fixed order, so the same scenario and seed
  * give the same bytes.
  */
+import type { FabricParams } from "../hw/fabric/params.js";
 import type { Diagnostic } from "./diagnostics.js";
 import type { Step } from "./setup.js";
 
@@ -12,30 +13,70 @@ export interface LatencySummary {
   readonly p50: number | null;
   readonly p99: number | null;
   readonly max: number | null;
+  readonly mean: number | null;
+}
+
+/**
+ * Where every offered byte is: offered = delivered + lost + inFlight, exactly. Delivered: where
+ * the user sees it (WRITE/SEND: landed in the completer's memory; READ: response sent on the
+ * network port). Lost: never will be (dropped by the NIC, faulted mkey, Unsupported Request while
+ * the BAR did not decode, the rest of a failed READ). In flight: anywhere in between at the end.
+ */
+export interface ByteLedger {
+  readonly offered: number;
+  readonly delivered: number;
+  readonly lost: number;
+  readonly inFlight: number;
 }
 
 export interface FlowResult {
-  /** Payload delivered per second of measured time. */
+  /**
+   * Bytes of completed messages delivered in the flow's measurement window (from the end of warm-up
+   * or the flow's start, whichever is later, to the end of the run), per second of that window.
+   */
   readonly goodputGbps: number;
-  /** Messages completed. */
+  /** Messages completed: every byte delivered. */
   readonly messages: number;
-  /** Message latency: first byte offered to last byte landed (WRITE/SEND) or returned (READ), ns. */
+  /** Message latency: first byte offered to last byte landed (WRITE/SEND) or sent back (READ), ns. */
   readonly latencyNs: LatencySummary;
+  /** Messages the peers started (offered), and those that failed (a byte lost). */
+  readonly messagesOffered: number;
+  readonly messagesLost: number;
+  readonly bytes: ByteLedger;
+  /** READ: an MRd batch issued to its last completion in (the PCIe read round trip), ns. */
+  readonly roundTripNs?: { readonly p50: number | null; readonly p99: number | null };
 }
 
 export interface LinkResult {
-  /** Busy fraction of the busier direction over the measured time. */
+  /** Busy fraction of the busier direction over the measured time, in [0, 1]. */
   readonly utilization: number;
+  /** Busy fraction toward the root complex (the device sends) and away from it, each in [0, 1]. */
+  readonly up: number;
+  readonly down: number;
+  readonly gen: number;
+  readonly width: number;
+  /** The link's TLP-layer rate (src/pcie/link.ts), Gb/s. */
+  readonly tlpGbps: number;
 }
 
-/** Lookups in one partition: found there, or not (absent, or only in another partition). */
-export interface PartitionResult {
+/** Cache lookups: found, or not. */
+export interface HitsMisses {
   readonly hits: number;
   readonly misses: number;
 }
 
+/**
+ * Lookups in one partition (accelerator: found there, or not: absent or only in another
+ * partition) or one cache level (host: found in it or not), in total and split into the write path
+ * (device writes arriving, TPH injection) and the read path (device reads, consumer loads).
+ */
+export interface PartitionResult extends HitsMisses {
+  readonly write: HitsMisses;
+  readonly read: HitsMisses;
+}
+
 export interface CompleterResult {
-  /** By partition index (accelerator) or cache level (host). */
+  /** By partition (accelerator: p0, p1, ...) or cache level (host: l2, llc). */
   readonly partitions: Readonly<Record<string, PartitionResult>>;
   /** Bytes that reached HBM (accelerator) or DRAM (host). */
   readonly hbmBytes: number;
@@ -74,15 +115,43 @@ export interface RevisionResult {
   readonly bytesUnsteered: number;
   readonly bytesLost: number;
   readonly invariants: Readonly<Record<string, InvariantResult>>;
+  /** Every flow's ledger summed, and messages offered / lost in total. */
+  readonly bytes: ByteLedger;
+  readonly messagesOffered: number;
+  readonly messagesLost: number;
+}
+
+/** The effective set-up every revision ran: topology, links by role and every data path parameter. */
+export interface RunConfig {
+  readonly durationNs: number;
+  readonly topology: string;
+  readonly links: Readonly<
+    Record<string, { readonly bdf: string; readonly gen: number; readonly width: number }>
+  >;
+  readonly params: FabricParams;
+}
+
+/** A kernel call as the text report lists it: when, who, what, and its return value per revision. */
+export interface KernelCallRow {
+  readonly atNs: number;
+  readonly who: string;
+  readonly call: string;
+  /** The return values differ between revisions (else: it failed the same way on every one). */
+  readonly differs: boolean;
+  /** Return value (errno name when negative; null: the revision made no such call). */
+  readonly returns: Readonly<Record<string, number | string | null>>;
 }
 
 export interface RunReport {
   readonly scenario: string;
   readonly seed: number;
+  readonly config: RunConfig;
   /** By revision spec as given (canonical: "v11", "v11+retract-on-set"). */
   readonly results: Readonly<Record<string, RevisionResult>>;
   /** What the user should know to read the numbers (codes in README.md "Diagnostics"). */
   readonly diagnostics: readonly Diagnostic[];
+  /** The kernel calls the text report shows (those that differ, and those failing alike). */
+  readonly kernelCalls: readonly KernelCallRow[];
 }
 
 /** What the text report shows besides the JSON: the kernel calls each revision made. */

@@ -2,15 +2,19 @@
  * The data path's results plus the kernel model's invariants, as a run reports them per revision
  * (result.ts): flows, links by role, completers by partition, consumers, TLP and byte counts.
  */
+import type { LookupStats } from "../hw/fabric/cache.js";
 import type { FabricResults } from "../hw/fabric/results.js";
 import type { InvariantReport } from "../kernel/invariants.js";
 import type {
+  ByteLedger,
   CompleterResult,
   ConsumerResult,
   FlowResult,
   InvariantResult,
   LinkResult,
+  PartitionResult,
   RevisionResult,
+  RunConfig,
 } from "./result.js";
 import type { SystemAddresses } from "./system.js";
 
@@ -22,23 +26,43 @@ function linkRole(a: SystemAddresses, bdf: string): string {
   return bdf;
 }
 
+/** Found / not found, in total and split into the write path and the read path. */
+function lookups(w: LookupStats, r: LookupStats, local: boolean): PartitionResult {
+  // local: a line found only in another partition counts as a miss of this one.
+  const hit = (x: LookupStats) => (local ? x.hits : x.hits + x.remoteHits);
+  const miss = (x: LookupStats) => (local ? x.misses + x.remoteHits : x.misses);
+  return {
+    hits: hit(w) + hit(r),
+    misses: miss(w) + miss(r),
+    write: { hits: hit(w), misses: miss(w) },
+    read: { hits: hit(r), misses: miss(r) },
+  };
+}
+
+function sum(xs: readonly LookupStats[]): LookupStats {
+  return {
+    hits: xs.reduce((a, x) => a + x.hits, 0),
+    remoteHits: xs.reduce((a, x) => a + x.remoteHits, 0),
+    misses: xs.reduce((a, x) => a + x.misses, 0),
+  };
+}
+
 function completers(fr: FabricResults): Record<string, CompleterResult> {
   const out: Record<string, CompleterResult> = {};
   if (fr.accelerator) {
     const partitions = Object.fromEntries(
-      fr.accelerator.partitions.map((p, i) => [`p${i}`, { hits: p.hits, misses: p.misses + p.remoteHits }]),
+      fr.accelerator.partitions.map((p, i) => [`p${i}`, lookups(p.write, p.read, true)]),
     );
     out.accelerator = { partitions, hbmBytes: fr.accelerator.hbmReadBytes + fr.accelerator.hbmWriteBytes };
   }
   const h = fr.host;
-  if (h.llcHits + h.llcMisses + h.injectedLines + h.dramReadBytes + h.dramWriteBytes > 0) {
+  const llc = lookups(sum(h.llc.map((p) => p.write)), sum(h.llc.map((p) => p.read)), false);
+  const l2 = lookups(h.l2.write, h.l2.read, false);
+  if (llc.hits + llc.misses + l2.hits + l2.misses + h.dramReadBytes + h.dramWriteBytes > 0) {
     out.host = {
-      partitions: {
-        // Lines injected into a CPU's L2 by TPH: read there by the consumer, or not.
-        "l2-injected": { hits: h.injectionHits, misses: h.injectedLines - h.injectionHits },
-        // Device reads (MRd) looked up in the LLC (DDIO ways included).
-        "llc-reads": { hits: h.llcHits, misses: h.llcMisses },
-      },
+      // A CPU's L2: lines injected by TPH (write path), the consumer's loads (read path).
+      // The LLC: device writes through DDIO (write path), device reads and consumer loads (read path).
+      partitions: { l2, llc },
       hbmBytes: h.dramReadBytes + h.dramWriteBytes,
     };
   }
@@ -64,6 +88,30 @@ function invariants(kernel: readonly { at: string; report: InvariantReport }[], 
   return out;
 }
 
+function flowResult(f: FabricResults["flows"][string]): FlowResult {
+  const l = f.latencyNs;
+  const b = f.bytes;
+  return {
+    goodputGbps: f.goodputGbps,
+    messages: f.messages,
+    latencyNs: { p50: l.p50, p99: l.p99, max: l.max, mean: l.mean },
+    messagesOffered: f.messagesOffered,
+    messagesLost: f.failedMessages,
+    bytes: { offered: b.offered, delivered: b.delivered, lost: b.lost, inFlight: b.inFlight },
+    ...(f.op === "read" ? { roundTripNs: { p50: f.readRoundTripNs.p50, p99: f.readRoundTripNs.p99 } } : {}),
+  };
+}
+
+function ledgerSum(flows: readonly FlowResult[]): ByteLedger {
+  const add = (k: keyof ByteLedger) => flows.reduce((a, f) => a + f.bytes[k], 0);
+  return {
+    offered: add("offered"),
+    delivered: add("delivered"),
+    lost: add("lost"),
+    inFlight: add("inFlight"),
+  };
+}
+
 export function toRevisionResult(
   fr: FabricResults,
   a: SystemAddresses,
@@ -72,12 +120,7 @@ export function toRevisionResult(
   const flows: Record<string, FlowResult> = {};
   const consumers: Record<string, ConsumerResult> = {};
   for (const [name, f] of Object.entries(fr.flows)) {
-    const l = f.latencyNs;
-    flows[name] = {
-      goodputGbps: f.goodputGbps,
-      messages: f.messages,
-      latencyNs: { p50: l.p50, p99: l.p99, max: l.max },
-    };
+    flows[name] = flowResult(f);
     if (f.consumeNs.count > 0)
       consumers[name] = {
         timeToConsumeNs: { p50: f.consumeNs.p50, p99: f.consumeNs.p99 },
@@ -87,8 +130,16 @@ export function toRevisionResult(
   }
   const links: Record<string, LinkResult> = {};
   for (const [bdf, l] of Object.entries(fr.links)) {
-    links[linkRole(a, bdf)] = { utilization: Math.max(l.up.utilization, l.down.utilization) };
+    links[linkRole(a, bdf)] = {
+      utilization: Math.max(l.up.utilization, l.down.utilization),
+      up: l.up.utilization,
+      down: l.down.utilization,
+      gen: l.gen,
+      width: l.width,
+      tlpGbps: l.tlpGbps,
+    };
   }
+  const all = Object.values(flows);
   return {
     flows,
     links,
@@ -99,5 +150,15 @@ export function toRevisionResult(
     bytesUnsteered: fr.bytesUnsteered,
     bytesLost: fr.bytesLost,
     invariants: invariants(kernel, fr),
+    bytes: ledgerSum(all),
+    messagesOffered: all.reduce((n, f) => n + f.messagesOffered, 0),
+    messagesLost: all.reduce((n, f) => n + f.messagesLost, 0),
   };
+}
+
+/** Links by role with their addresses and width (the effective topology, for the report's config). */
+export function linksByRole(fr: FabricResults, a: SystemAddresses): RunConfig["links"] {
+  return Object.fromEntries(
+    Object.entries(fr.links).map(([bdf, l]) => [linkRole(a, bdf), { bdf, gen: l.gen, width: l.width }]),
+  );
 }

@@ -10,6 +10,7 @@
  * (and in `proposed` re-queries the exporter's tag).
  */
 import { buildFabric, type Fabric } from "../hw/fabric/fabric.js";
+import { resolveFabricParams } from "../hw/fabric/params.js";
 import { mlx5IbPageFault } from "../kernel/infiniband/hw/mlx5/odp.js";
 import { checkInvariants, type InvariantReport } from "../kernel/invariants.js";
 import type { RevisionName } from "../kernel/revision.js";
@@ -24,8 +25,9 @@ import {
   steeringEntries,
 } from "./fabric-adapter.js";
 import { fabricParamsOf } from "./fabric-params.js";
-import type { RevisionResult, RunOutcome } from "./result.js";
-import { toRevisionResult } from "./results-convert.js";
+import { kernelCallRows } from "./kernel-calls.js";
+import type { RevisionResult, RunConfig, RunOutcome } from "./result.js";
+import { linksByRole, toRevisionResult } from "./results-convert.js";
 import type { Scenario, TimelineEvent } from "./scenario-schema.js";
 import { type Session, type Step, setupSession } from "./setup.js";
 import { bootSystem, firmwareDesc } from "./system.js";
@@ -108,7 +110,7 @@ export function runRevision(
   s: Scenario,
   revision: RevisionName,
   seed: number,
-): { result: RevisionResult; steps: readonly Step[]; probe: TagProbe } {
+): { result: RevisionResult; steps: readonly Step[]; probe: TagProbe; links: RunConfig["links"] } {
   const sys = bootSystem(s, revision);
   const ses = setupSession(s, sys);
   const intents = initialIntents(s);
@@ -135,7 +137,12 @@ export function runRevision(
   scheduleTimeline(fabric, s, ses, sweeps, intents);
   const fr = fabric.run(s.duration / 1000);
   sweeps.push({ at: "end", report: checkInvariants(sys.k, { ibdevs: [sys.ib] }) });
-  return { result: toRevisionResult(fr, sys.addresses, sweeps), steps: ses.steps, probe };
+  return {
+    result: toRevisionResult(fr, sys.addresses, sweeps),
+    steps: ses.steps,
+    probe,
+    links: linksByRole(fr, sys.addresses),
+  };
 }
 
 /** Run `s` on each revision. */
@@ -145,15 +152,24 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunOutcome {
   const results: Record<string, RevisionResult> = {};
   const steps: Record<string, readonly Step[]> = {};
   const seen = new Map<RevisionName, { result: RevisionResult; probe: TagProbe }>();
+  let links: RunConfig["links"] = {};
   for (const r of revisions) {
     const out = runRevision(s, r, seed);
     results[r] = out.result;
     steps[r] = out.steps;
     seen.set(r, out);
+    links = out.links;
   }
   const diagnostics = [...scenarioDiagnostics(s), ...runDiagnostics(s, seen)];
+  const config: RunConfig = {
+    durationNs: s.duration / 1000,
+    topology: s.topology,
+    links,
+    params: resolveFabricParams(fabricParamsOf(s)),
+  };
+  const kernelCalls = kernelCallRows(steps, revisions);
   return {
-    report: { scenario: s.name, seed, results, diagnostics },
+    report: { scenario: s.name, seed, config, results, diagnostics, kernelCalls },
     description: s.description,
     durationPs: s.duration,
     steps,

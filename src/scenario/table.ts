@@ -2,9 +2,8 @@
  * The text report of a run: the key metrics with the revisions side by side, then the kernel calls
  * whose results differ between revisions (why the numbers differ), then broken invariants.
  */
-import { errnoName } from "../kernel/errno.js";
 import type { RevisionName } from "../kernel/revision.js";
-import type { RevisionResult, RunOutcome } from "./result.js";
+import type { KernelCallRow, RevisionResult, RunOutcome } from "./result.js";
 import { formatTimePs } from "./units.js";
 
 type Row = readonly [label: string, ...cells: string[]];
@@ -42,91 +41,114 @@ function idle(c: RevisionResult["completers"][string] | undefined): boolean {
   return !c || (c.hbmBytes === 0 && Object.values(c.partitions).every((p) => p.hits + p.misses === 0));
 }
 
-function metricRows(revs: readonly RevisionName[], res: (r: RevisionName) => RevisionResult): Row[] {
+type Res = (r: RevisionName) => RevisionResult;
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+function flowRows(name: string, revs: readonly RevisionName[], res: Res): Row[] {
   const cells = (f: (x: RevisionResult) => string) => revs.map((r) => f(res(r)));
-  const first = res(revs[0]!);
-  const rows: Row[] = [];
-  for (const name of Object.keys(first.flows)) {
-    const fl = (x: RevisionResult) => x.flows[name];
-    rows.push([`flow ${name}`]);
-    rows.push(["  goodput Gb/s", ...cells((x) => num(fl(x)?.goodputGbps ?? 0))]);
-    rows.push(["  messages", ...cells((x) => num(fl(x)?.messages ?? 0))]);
+  const fl = (x: RevisionResult) => x.flows[name];
+  const pair = (a: number | null | undefined, b: number | null | undefined) =>
+    `${num(a ?? 0)} / ${num(b ?? 0)}`;
+  const rows: Row[] = [[`flow ${name}`]];
+  rows.push(["  goodput Gb/s", ...cells((x) => num(fl(x)?.goodputGbps ?? 0))]);
+  rows.push([
+    "  messages completed / lost / offered",
+    ...cells((x) => `${num(fl(x)?.messages ?? 0)} / ${pair(fl(x)?.messagesLost, fl(x)?.messagesOffered)}`),
+  ]);
+  rows.push([
+    "  bytes delivered / lost / in flight",
+    ...cells((x) => {
+      const b = fl(x)?.bytes;
+      return b ? `${bytes(b.delivered)} / ${bytes(b.lost)} / ${bytes(b.inFlight)}` : "-";
+    }),
+  ]);
+  rows.push([
+    "  latency p50 / p99 / mean ns",
+    ...cells(
+      (x) => `${pair(fl(x)?.latencyNs.p50, fl(x)?.latencyNs.p99)} / ${num(fl(x)?.latencyNs.mean ?? 0)}`,
+    ),
+  ]);
+  if (revs.some((r) => res(r).flows[name]?.roundTripNs))
     rows.push([
-      "  latency p50 / p99 ns",
-      ...cells((x) => `${num(fl(x)?.latencyNs.p50 ?? 0)} / ${num(fl(x)?.latencyNs.p99 ?? 0)}`),
+      "  PCIe read round trip p50 / p99 ns",
+      ...cells((x) => pair(fl(x)?.roundTripNs?.p50, fl(x)?.roundTripNs?.p99)),
     ]);
-    const ttc = (x: RevisionResult) => x.consumers[name]?.timeToConsumeNs;
-    if (revs.some((r) => ttc(res(r))))
+  const cons = (x: RevisionResult) => x.consumers[name];
+  if (revs.some((r) => cons(res(r)))) {
+    rows.push([
+      "  time to consume p50 / p99 ns",
+      ...cells((x) => pair(cons(x)?.timeToConsumeNs.p50, cons(x)?.timeToConsumeNs.p99)),
+    ]);
+    rows.push([
+      "  consumer busy / max backlog (messages)",
+      ...cells((x) => `${pct(cons(x)?.utilization ?? 0)} / ${num(cons(x)?.maxBacklog ?? 0)}`),
+    ]);
+  }
+  return rows;
+}
+
+function completerRows(c: string, revs: readonly RevisionName[], res: Res): Row[] {
+  const cells = (f: (x: RevisionResult) => string) => revs.map((r) => f(res(r)));
+  const rows: Row[] = [[`completer ${c} (cache lines)`]];
+  for (const p of Object.keys(res(revs[0]!).completers[c]?.partitions ?? {})) {
+    const hm = (x: RevisionResult) => x.completers[c]?.partitions[p];
+    for (const path of ["write", "read"] as const)
       rows.push([
-        "  time to consume p50 / p99 ns",
-        ...cells((x) => `${num(ttc(x)?.p50 ?? 0)} / ${num(ttc(x)?.p99 ?? 0)}`),
-      ]);
-    const cons = (x: RevisionResult) => x.consumers[name];
-    if (revs.some((r) => cons(res(r))))
-      rows.push([
-        "  consumer busy / max backlog",
-        ...cells(
-          (x) => `${(100 * (cons(x)?.utilization ?? 0)).toFixed(1)}% / ${num(cons(x)?.maxBacklog ?? 0)}`,
-        ),
+        `  ${p} ${path} hits / misses`,
+        ...cells((x) => `${num(hm(x)?.[path].hits ?? 0)} / ${num(hm(x)?.[path].misses ?? 0)}`),
       ]);
   }
-  rows.push(["TLPs"]);
+  rows.push(["  memory bytes", ...cells((x) => bytes(x.completers[c]?.hbmBytes ?? 0))]);
+  return rows;
+}
+
+/** The busiest link direction: "nic down 22.4%". */
+function busiest(x: RevisionResult): string {
+  let best = "none";
+  let u = -1;
+  for (const [name, l] of Object.entries(x.links))
+    for (const [dir, v] of [
+      ["up", l.up],
+      ["down", l.down],
+    ] as const)
+      if (v > u) [best, u] = [`${name} ${dir}`, v];
+  return u < 0 ? "-" : `${best} ${pct(u)}`;
+}
+
+function metricRows(revs: readonly RevisionName[], res: Res): Row[] {
+  const cells = (f: (x: RevisionResult) => string) => revs.map((r) => f(res(r)));
+  const first = res(revs[0]!);
+  const rows: Row[] = Object.keys(first.flows).flatMap((name) => flowRows(name, revs, res));
+  rows.push(["TLPs (count)"]);
   rows.push(["  total", ...cells((x) => num(x.tlps.total))]);
   rows.push(["  with TPH", ...cells((x) => num(x.tlps.withTph))]);
   rows.push(["  stale tag", ...cells((x) => num(x.tlps.stale))]);
   rows.push(["bytes misdirected", ...cells((x) => bytes(x.bytesMisdirected))]);
   rows.push(["bytes unsteered", ...cells((x) => bytes(x.bytesUnsteered))]);
   rows.push(["bytes lost", ...cells((x) => bytes(x.bytesLost))]);
-  for (const [c, comp] of Object.entries(first.completers)) {
+  for (const c of Object.keys(first.completers)) {
     if (revs.every((r) => idle(res(r).completers[c]))) continue;
-    rows.push([`completer ${c}`]);
-    for (const p of Object.keys(comp.partitions)) {
-      const hm = (x: RevisionResult) => x.completers[c]?.partitions[p];
-      rows.push([
-        `  ${p} hits / misses`,
-        ...cells((x) => `${num(hm(x)?.hits ?? 0)} / ${num(hm(x)?.misses ?? 0)}`),
-      ]);
-    }
-    rows.push(["  memory bytes", ...cells((x) => bytes(x.completers[c]?.hbmBytes ?? 0))]);
+    rows.push(...completerRows(c, revs, res));
   }
-  const busiest = (x: RevisionResult) => Math.max(0, ...Object.values(x.links).map((l) => l.utilization));
-  rows.push(["busiest link utilization", ...cells((x) => `${(100 * busiest(x)).toFixed(1)}%`)]);
+  rows.push(["busiest link (direction, busy)", ...cells(busiest)]);
   const broken = (x: RevisionResult) => Object.values(x.invariants).filter((i) => !i.ok).length;
   rows.push(["invariants broken", ...cells((x) => String(broken(x)))]);
   return rows;
 }
 
-/** Kernel calls whose return value differs between revisions, and those failing alike on all, matched by
- * time, caller and call (the n-th such call): revisions need not make the same calls. */
+/** The report's kernel calls (kernel-calls.ts): table rows of those that differ, lines of the rest. */
 function callRows(o: RunOutcome, revs: readonly RevisionName[]): { differ: Row[]; same: string[] } {
-  const byKey = new Map<string, { at: number; label: string; rets: Map<RevisionName, number> }>();
-  for (const r of revs) {
-    const seen = new Map<string, number>();
-    for (const st of o.steps[r] ?? []) {
-      const base = `${st.at}|${st.who}|${st.call}`;
-      const n = (seen.get(base) ?? 0) + 1;
-      seen.set(base, n);
-      const key = `${base}|${n}`;
-      const at = st.at ? `@${formatTimePs(st.at)} ` : "";
-      const row = byKey.get(key) ?? { at: st.at, label: `  ${at}${st.who}: ${st.call}`, rets: new Map() };
-      row.rets.set(r, st.ret);
-      byKey.set(key, row);
-    }
-  }
-  const rets = (row: { rets: Map<RevisionName, number> }) => revs.map((r) => row.rets.get(r));
-  const differs = (row: { rets: Map<RevisionName, number> }) => rets(row).some((x) => x !== rets(row)[0]);
-  // Stable sort by time keeps each revision's call order within a moment.
-  const all = [...byKey.values()].sort((a, b) => a.at - b.at);
-  // A call that fails the same way on every revision is no difference; it is listed on its own.
-  const same = all.filter((row) => !differs(row) && (rets(row)[0] ?? 0) < 0);
+  const show = (x: number | string | null | undefined) => (x === null || x === undefined ? "-" : String(x));
+  const label = (c: KernelCallRow) =>
+    `${c.atNs ? `@${formatTimePs(Math.round(c.atNs * 1000))} ` : ""}${c.who}: ${c.call}`;
+  const calls = o.report.kernelCalls;
   return {
-    differ: all.filter(differs).map((row) => [row.label, ...revs.map((r) => show(row.rets.get(r)))]),
-    same: same.map((row) => `${row.label.trim()} = ${show(rets(row)[0])}`),
+    differ: calls
+      .filter((c) => c.differs)
+      .map((c) => [`  ${label(c)}`, ...revs.map((r) => show(c.returns[r]))]),
+    same: calls.filter((c) => !c.differs).map((c) => `${label(c)} = ${show(c.returns[revs[0]!])}`),
   };
-}
-
-function show(x: number | undefined): string {
-  return x === undefined ? "-" : x < 0 ? errnoName(x) : String(x);
 }
 
 /** The diagnostics as a "notes" block, one line each. */

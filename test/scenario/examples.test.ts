@@ -56,16 +56,17 @@ describe("examples", () => {
     const rc = run("p2p-root-complex.yaml", (t) => t.replace("duration: 100us", "duration: 40us"));
     expect(part(rc("v11"), "p1").hits).toBeGreaterThan(0);
     expect(rc("v11").flows.read!.goodputGbps).toBeLessThan(sw("v11").flows.read!.goodputGbps);
-    // 7.1 GB/s = 56.8 Gb/s: the root complex's P2P completion rate (calibration.md); goodput is
-    // measured from the first to the last delivery, so it may exceed the rate by a hair.
-    expect(rc("v11").flows.read!.goodputGbps).toBeCloseTo(56.8, 1);
+    // 7.1 GB/s = 56.8 Gb/s: the root complex's P2P completion rate (calibration.md) bounds the
+    // goodput; over the flow's 20 us window it reaches it but for the first round trip.
+    expect(rc("v11").flows.read!.goodputGbps).toBeLessThanOrEqual(56.8);
+    expect(rc("v11").flows.read!.goodputGbps).toBeGreaterThan(56.8 * 0.9);
   });
 
   it("dmah-host-cpu: the DMAH steers into CPU 2's L2 on every revision, mainline included", () => {
     const r = run("dmah-host-cpu.yaml", (t) => t.replace("duration: 100us", "duration: 40us"));
     for (const rev of ["mainline", "v11", "proposed"] as const) {
       const host = r(rev).completers.host!;
-      expect(host.partitions["l2-injected"]!.hits).toBeGreaterThan(0);
+      expect(host.partitions.l2!.read.hits).toBeGreaterThan(0);
       expect(r(rev).tlps.withTph).toBeGreaterThan(0);
       expect(r(rev).bytesMisdirected).toBe(0);
       const ttc = (f: string) => r(rev).consumers[f]!.timeToConsumeNs.p50!;

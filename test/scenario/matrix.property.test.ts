@@ -71,5 +71,5 @@ describe("scenario matrix", () => {
       }),
       { numRuns: 25, seed: 11 },
     );
-  });
+  }, 60_000);
 });

@@ -40,9 +40,17 @@ describe("runScenario", () => {
 
   it("has exactly the documented JSON shape", () => {
     const r = JSON.parse(reportJson(runScenario(s, { revisions: ["v11", "rfc"], seed: 3 }).report));
-    expect(Object.keys(r)).toEqual(["scenario", "seed", "results", "diagnostics"]);
+    expect(Object.keys(r)).toEqual(["scenario", "seed", "config", "results", "diagnostics", "kernelCalls"]);
     expect(r.scenario).toBe("small");
     expect(r.seed).toBe(3);
+    expect(Object.keys(r.config)).toEqual(["durationNs", "topology", "links", "params"]);
+    expect(r.config.durationNs).toBe(30_000);
+    expect(r.config.links.nic).toEqual({ bdf: expect.any(String), gen: 4, width: 16 }); // the schema's default link
+    expect(r.config.params.link.mps).toBe(256);
+    for (const c of r.kernelCalls) {
+      expect(Object.keys(c)).toEqual(["atNs", "who", "call", "differs", "returns"]);
+      expect(Object.keys(c.returns)).toEqual(["v11", "rfc"]);
+    }
     expect(Object.keys(r.results)).toEqual(["v11", "rfc"]);
     const v = r.results.v11;
     expect(Object.keys(v)).toEqual([
@@ -55,18 +63,35 @@ describe("runScenario", () => {
       "bytesUnsteered",
       "bytesLost",
       "invariants",
+      "bytes",
+      "messagesOffered",
+      "messagesLost",
     ]);
+    expect(Object.keys(v.bytes)).toEqual(["offered", "delivered", "lost", "inFlight"]);
     expect(Object.keys(v.flows)).toEqual(["w", "r", "h"]);
-    for (const f of Object.values(v.flows) as Record<string, unknown>[]) {
-      expect(Object.keys(f)).toEqual(["goodputGbps", "messages", "latencyNs"]);
-      expect(Object.keys(f.latencyNs as object)).toEqual(["p50", "p99", "max"]);
+    for (const [name, f] of Object.entries(v.flows) as [string, Record<string, unknown>][]) {
+      const read = name === "r" ? ["roundTripNs"] : [];
+      expect(Object.keys(f)).toEqual([
+        "goodputGbps",
+        "messages",
+        "latencyNs",
+        "messagesOffered",
+        "messagesLost",
+        "bytes",
+        ...read,
+      ]);
+      expect(Object.keys(f.latencyNs as object)).toEqual(["p50", "p99", "max", "mean"]);
+      expect(Object.keys(f.bytes as object)).toEqual(["offered", "delivered", "lost", "inFlight"]);
     }
+    expect(Object.keys(v.flows.r.roundTripNs)).toEqual(["p50", "p99"]);
     expect(Object.keys(v.links).sort()).toEqual(["accelerator", "nic", "switch-uplink"]);
-    for (const l of Object.values(v.links)) expect(Object.keys(l as object)).toEqual(["utilization"]);
+    for (const l of Object.values(v.links))
+      expect(Object.keys(l as object)).toEqual(["utilization", "up", "down", "gen", "width", "tlpGbps"]);
     expect(Object.keys(v.completers)).toEqual(["accelerator", "host"]);
     expect(Object.keys(v.completers.accelerator)).toEqual(["partitions", "hbmBytes"]);
     expect(Object.keys(v.completers.accelerator.partitions)).toEqual(["p0", "p1", "p2"]);
-    expect(Object.keys(v.completers.accelerator.partitions.p1)).toEqual(["hits", "misses"]);
+    expect(Object.keys(v.completers.accelerator.partitions.p1)).toEqual(["hits", "misses", "write", "read"]);
+    expect(Object.keys(v.completers.host.partitions)).toEqual(["l2", "llc"]);
     for (const c of Object.values(v.consumers)) {
       expect(Object.keys(c as object)).toEqual(["timeToConsumeNs", "utilization", "maxBacklog"]);
       expect(Object.keys((c as { timeToConsumeNs: object }).timeToConsumeNs)).toEqual(["p50", "p99"]);

@@ -19,7 +19,7 @@ import { KIND_CPLD, KIND_MWR, MAX_TLPS } from "./batches.js";
 import { WayCache } from "./cache.js";
 import { type ConsumeCost, type ConsumerStats, Consumers, type ConsumeWork } from "./consumer.js";
 import type { BatchReceiver, Datapath } from "./datapath.js";
-import { BYPASS, busOf, type FlowState, NONE } from "./flow-state.js";
+import { BYPASS, type FlowState, NONE } from "./flow-state.js";
 import type { FabricParams } from "./params.js";
 import { Port, psPerByteGBps } from "./port.js";
 import { splitAligned } from "./split.js";
@@ -233,28 +233,24 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
     const b = this.dp.batches;
     const seq = b.msg[slot]!;
     f.landed += bytes;
-    f.deliver(bytes, landed);
     if (this.dp.tracing) this.dp.trace("land", landed, this.fn.bdf, slot, -1, bytes);
     const i = f.at(seq);
-    if (f.settle(seq, bytes, landed, false) && this.consumers) {
-      const at = busOf(f.snap!, f.snap!.regionOffset + f.mOff[i]!) - this.barBase;
-      this.consumers.landed(f, f.mLanded[i]!, at, f.mSize[i]!);
+    if (f.land(seq, bytes, landed, this.dp.now) && this.consumers) {
+      this.consumers.landed(f, f.mLanded[i]!, f.mBus[i]! - this.barBase, f.mSize[i]!);
     }
     b.release(slot);
   }
 
   private unsupported(slot: number, f: FlowState, bytes: number): void {
     this.urBytes += bytes;
-    f.lost += bytes;
     if (this.dp.tracing) this.dp.trace("lost", this.dp.now, this.fn.bdf, slot, -1, bytes);
-    f.settle(this.dp.batches.msg[slot]!, bytes, this.dp.now, true);
+    f.drop(this.dp.batches.msg[slot]!, bytes, this.dp.now);
     this.dp.batches.release(slot);
   }
 
   /** MRd batch: data ready per request (in order), then the batch becomes its completions. */
   private read(slot: number): void {
     const b = this.dp.batches;
-    const f = this.flows[b.flow[slot]!]!;
     const n = b.count[slot]!;
     const base = slot * MAX_TLPS;
     const ur = !this.decoding;
@@ -273,7 +269,7 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
       for (let k = from; k < m; k++) this.cplTime[k] = ready;
       addr += len;
     }
-    this.toCompletions(slot, f, n, m, ur);
+    this.toCompletions(slot, n, m, ur);
   }
 
   /** Time the data of one request is ready (lookups now; in-order handled by the caller). */
@@ -299,7 +295,7 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
     return m + 1;
   }
 
-  private toCompletions(slot: number, f: FlowState, nReq: number, nCpl: number, ur: boolean): void {
+  private toCompletions(slot: number, nReq: number, nCpl: number, ur: boolean): void {
     const b = this.dp.batches;
     const base = slot * MAX_TLPS;
     for (let k = 0; k < nCpl; k++) {
@@ -311,7 +307,7 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
     b.kind[slot] = KIND_CPLD;
     b.tags[slot] = nReq;
     b.count[slot] = nCpl;
-    b.route[slot] = f.snap!.cplRoute;
+    b.route[slot] = this.dp.routes.completionOf(b.route[slot]!);
     this.dp.send(slot);
   }
 

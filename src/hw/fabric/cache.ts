@@ -26,12 +26,23 @@ export const MISS = 0;
 export const HIT_LOCAL = 1;
 export const HIT_REMOTE = 2;
 
-export interface PartitionStats {
-  readonly ways: number;
-  readonly capacityBytes: number;
+/** Lookups of one kind: found in the asked partition, found in another, absent. */
+export interface LookupStats {
   readonly hits: number;
   readonly remoteHits: number;
   readonly misses: number;
+}
+
+export interface PartitionStats {
+  readonly ways: number;
+  readonly capacityBytes: number;
+  /** Every lookup (write path + read path). */
+  readonly hits: number;
+  readonly remoteHits: number;
+  readonly misses: number;
+  /** Writes arriving (device writes, injection), and reads (device reads, consumers). */
+  readonly write: LookupStats;
+  readonly read: LookupStats;
   readonly allocations: number;
   readonly evictions: number;
   readonly dirtyEvictions: number;
@@ -64,7 +75,10 @@ const MISSES = 2;
 const ALLOCS = 3;
 const EVICTS = 4;
 const DIRTY_EVICTS = 5;
-const STATS = 6;
+/** Write-path hits, remote hits, misses; the read path's follow. */
+const W_HITS = 6;
+const R_HITS = 9;
+const STATS = 12;
 
 export class WayCache {
   readonly sets: number;
@@ -211,6 +225,8 @@ export class WayCache {
       hits: st[o + HITS]!,
       remoteHits: st[o + REMOTE]!,
       misses: st[o + MISSES]!,
+      write: { hits: st[o + W_HITS]!, remoteHits: st[o + W_HITS + 1]!, misses: st[o + W_HITS + 2]! },
+      read: { hits: st[o + R_HITS]!, remoteHits: st[o + R_HITS + 1]!, misses: st[o + R_HITS + 2]! },
       allocations: st[o + ALLOCS]!,
       evictions: st[o + EVICTS]!,
       dirtyEvictions: st[o + DIRTY_EVICTS]!,
@@ -263,7 +279,7 @@ export class WayCache {
         tag++;
       } else r += stride;
     }
-    if (op !== OP_INVALIDATE) this.finish(p, hits, remote, miss);
+    if (op !== OP_INVALIDATE) this.finish(p, hits, remote, miss, op === OP_WRITE ? W_HITS : R_HITS);
   }
 
   /** Way of set `set` (record at `r`) holding `tag`, or -1. */
@@ -377,9 +393,12 @@ export class WayCache {
     this.allocs++;
   }
 
-  private finish(p: number, hits: number, remote: number, miss: number): void {
+  private finish(p: number, hits: number, remote: number, miss: number, path: number): void {
     const o = p * STATS;
     const st = this.st;
+    st[o + path] = st[o + path]! + hits;
+    st[o + path + 1] = st[o + path + 1]! + remote;
+    st[o + path + 2] = st[o + path + 2]! + miss;
     st[o + HITS] = st[o + HITS]! + hits;
     st[o + REMOTE] = st[o + REMOTE]! + remote;
     st[o + MISSES] = st[o + MISSES]! + miss;

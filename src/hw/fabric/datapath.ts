@@ -161,8 +161,11 @@ export class Datapath {
       const lat = rt.lat[s]!;
       if (rt.type[s] !== ST_LINK) {
         const pipe = rt.type[s] === ST_PIPE;
+        // At the sink an MRd costs its header and the data it reads: the completer's memory path
+        // (host memory, accelerator ingress) serves read data at its rate, as it accepts writes.
+        const readData = !pipe && b.kind[slot] === KIND_MRD;
         for (let i = c0; i < c1; i++) {
-          const bytes = pipe ? b.pay[base + i]! : wire[i]!;
+          const bytes = pipe ? b.pay[base + i]! : readData ? wire[i]! + b.pay[base + i]! : wire[i]!;
           const dep = port.offer(tL[i]! + lat, bytes, port.svc(bytes));
           if (prev) prev.release(resv[i]!, dep + prevRet);
           tF[i] = dep;

@@ -77,6 +77,8 @@ export class Fabric {
   private readonly rng: Rng;
   private readonly checks = new Map<string, { check: InvariantCheck; violations: number }>();
   private readonly desc: FabricDesc;
+  /** End of the current run (ps). */
+  private until = 0;
 
   constructor(desc: FabricDesc) {
     this.desc = desc;
@@ -187,12 +189,19 @@ export class Fabric {
 
   /** Simulate until `untilNs` (cumulative across calls) and return the results. */
   run(untilNs: number): FabricResults {
-    if (!this.nicModel) this.start();
     const until = toPs(untilNs, "run until");
     if (until < this.sim.now)
       throw inputError("run", `until ${untilNs} ns is before now (${this.sim.now / 1000} ns)`);
+    this.until = until;
+    if (!this.nicModel) this.start();
+    // Utilization is asked for at the end of warm-up, then at the end of the run.
+    this.setCuts(this.sim.now < this.warmupPs ? this.warmupPs : until);
     this.sim.run({ until });
     return this.results();
+  }
+
+  private setCuts(t: number): void {
+    for (const port of [...this.dp.routes.ports, ...this.internalPorts()]) port.setCut(t);
   }
 
   results(): FabricResults {
@@ -235,6 +244,7 @@ export class Fabric {
     this.accelerator?.cache.resetStats();
     this.host.llc.resetStats();
     this.host.resetStats();
+    this.setCuts(Math.max(now, this.until)); // after the ports took their busy time at `now`
   }
 
   /** Ports outside the routes (network, HBM). */

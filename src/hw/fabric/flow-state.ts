@@ -58,6 +58,12 @@ export class FlowState {
   mOff = new Float64Array(16);
   mLanded = new Float64Array(16);
   mLost = new Uint8Array(16);
+  /** READ: response bytes in, waiting for the rest of their network packet. */
+  mReady = new Float64Array(16);
+  /** Bus address of the message's first byte (consumers read from there). */
+  mBus = new Float64Array(16);
+  /** Bytes of the message delivered in the measurement window. */
+  mGood = new Float64Array(16);
   // Counters (bytes unless said otherwise).
   sent = 0;
   landed = 0;
@@ -73,10 +79,10 @@ export class FlowState {
   messagesFailed = 0;
   faults = 0;
   drops = 0;
-  /** Delivered bytes after warm-up, first and last delivery times (for goodput). */
+  /** Bytes that reached the user (WRITE: landed; READ: response sent on the network) by now. */
+  delivered = 0;
+  /** Bytes delivered in the measurement window of the messages completed by now: goodput's numerator. */
   goodBytes = 0;
-  firstGood = -1;
-  lastGood = 0;
   /** Lines consumers read: from their own partition/L2, from elsewhere in the cache/LLC, from memory. */
   consumedLocal = 0;
   consumedRemote = 0;
@@ -87,8 +93,18 @@ export class FlowState {
 
   /** Called when a message finishes (ok = every byte landed), with the time it finished. */
   onDone: ((f: FlowState, ok: boolean, when: number) => void) | undefined;
-  /** Bytes delivered by the first delivery after warm-up (excluded from the goodput span). */
-  firstBytes = 0;
+  /**
+   * Deliveries computed ahead of time (a packet leaving the port later, data landing after the
+   * ingress latency): counted once the clock reaches them. Ring of (when, bytes, -1 or the good
+   * bytes of the message it completes (see count()), that message's start).
+   */
+  private dMask = 15;
+  private dWhen = new Float64Array(16);
+  private dBytes = new Float64Array(16);
+  private dMsg = new Float64Array(16);
+  private dStart = new Float64Array(16);
+  private dHead = 0;
+  private dTail = 0;
 
   constructor(
     readonly index: number,
@@ -100,6 +116,7 @@ export class FlowState {
     this.sampler = typeof spec.size === "number" ? constantSize(spec.size) : spec.size;
     this.slotBytes = spec.slotBytes ?? Math.ceil(this.sampler.max / 64) * 64;
     this.rng = rng;
+    this.windowStart = Math.max(warmup, Math.round((spec.startNs ?? 0) * 1000));
   }
 
   get name(): string {
@@ -133,6 +150,9 @@ export class FlowState {
     this.mOff[i] = (seq % regionSlots) * this.slotBytes;
     this.mLanded[i] = 0;
     this.mLost[i] = 0;
+    this.mReady[i] = 0;
+    this.mBus[i] = Number.NaN;
+    this.mGood[i] = 0;
     return seq;
   }
 
@@ -141,12 +161,44 @@ export class FlowState {
     return seq & this.mask;
   }
 
+  /** Messages started (offered by the peers). */
+  get messagesOffered(): number {
+    return this.tail;
+  }
+
+  /**
+   * `bytes` of message `seq` reached the user at `when` (now or later): delivered, and settled.
+   * Returns true when that finished the message successfully.
+   */
+  land(seq: number, bytes: number, when: number, now: number): boolean {
+    const i = seq & this.mask;
+    const start = this.mStart[i]!;
+    if (when >= this.windowStart) this.mGood[i] = this.mGood[i]! + bytes;
+    const ok = this.settle(seq, bytes, when, false);
+    const end = ok ? this.mLanded[i]! : when;
+    const good = this.mGood[i]!;
+    if (when <= now && (!ok || end <= now)) {
+      this.count(bytes, -1, 0, when);
+      if (ok) this.count(0, good, start, end);
+    } else {
+      this.defer(when, bytes, -1, 0, now);
+      if (ok) this.defer(end, 0, good, start, now);
+    }
+    return ok;
+  }
+
+  /** `bytes` of message `seq` will never reach the user: lost, and settled. */
+  drop(seq: number, bytes: number, when: number): void {
+    this.lost += bytes;
+    this.settle(seq, bytes, when, true);
+  }
+
   /**
    * `bytes` of message `seq` are settled (landed at `when`, or lost). When that finishes the
-   * message: counts it, records its latency (successful, started after warm-up) and calls onDone.
-   * Returns true when the message just finished successfully.
+   * message: counts a failure or calls onDone. Returns true when the message just finished
+   * successfully (its completion is counted by land()).
    */
-  settle(seq: number, bytes: number, when: number, lost: boolean): boolean {
+  private settle(seq: number, bytes: number, when: number, lost: boolean): boolean {
     const i = seq & this.mask;
     if (lost) this.mLost[i] = 1;
     else if (when > this.mLanded[i]!) this.mLanded[i] = when;
@@ -156,32 +208,99 @@ export class FlowState {
     this.mRemain[i] = -1;
     const ok = this.mLost[i] === 0;
     const end = ok ? this.mLanded[i]! : when;
-    if (ok) {
-      this.messagesDone++;
-      if (this.mStart[i]! >= this.warmup) this.latency.record(end - this.mStart[i]!);
-    } else {
-      this.messagesFailed++;
-    }
+    if (!ok) this.messagesFailed++;
     while (this.head < this.tail && this.mRemain[this.head & this.mask] === -1) this.head++;
     this.onDone?.(this, ok, end);
     return ok;
   }
 
-  /** Count `bytes` delivered at `when` toward goodput (after warm-up only). */
-  deliver(bytes: number, when: number): void {
-    if (when < this.warmup) return;
-    if (this.firstGood < 0) {
-      this.firstGood = when;
-      this.firstBytes = bytes;
-    }
-    this.goodBytes += bytes;
-    if (when > this.lastGood) this.lastGood = when;
+  /**
+   * Count a delivery of `bytes` at `when` (<= now), or (good >= 0) the completion of a message
+   * started at `start`, `good` of whose bytes were delivered in the window: only those count
+   * toward goodput, so it never exceeds what the path carried in the window.
+   */
+  private count(bytes: number, good: number, start: number, when: number): void {
+    this.delivered += bytes;
+    if (good < 0) return;
+    this.messagesDone++;
+    if (start >= this.warmup) this.latency.record(when - start);
+    this.goodBytes += good;
   }
 
-  /** Goodput in Gb/s between the first and last delivery after warm-up (0 with fewer than two). */
-  goodputGbps(): number {
-    const span = this.lastGood - this.firstGood;
-    return span > 0 ? ((this.goodBytes - this.firstBytes) * 8 * 1000) / span : 0;
+  private defer(when: number, bytes: number, good: number, start: number, now: number): void {
+    this.catchUp(now, false);
+    if (this.dTail - this.dHead > this.dMask) this.growDeferred();
+    const k = this.dTail++ & this.dMask;
+    this.dWhen[k] = when;
+    this.dBytes[k] = bytes;
+    this.dMsg[k] = good;
+    this.dStart[k] = start;
+  }
+
+  /**
+   * Count the deferred deliveries due by `now`: from the oldest while they are due (deliveries
+   * mostly come in time order), or every one of them when `all` (then the ring is compacted).
+   */
+  catchUp(now: number, all: boolean): void {
+    const m = this.dMask;
+    while (this.dHead < this.dTail && this.dWhen[this.dHead & m]! <= now) {
+      const k = this.dHead++ & m;
+      this.count(this.dBytes[k]!, this.dMsg[k]!, this.dStart[k]!, this.dWhen[k]!);
+    }
+    if (!all) return;
+    let w = this.dHead;
+    for (let r = this.dHead; r < this.dTail; r++) {
+      const k = r & m;
+      if (this.dWhen[k]! <= now) this.count(this.dBytes[k]!, this.dMsg[k]!, this.dStart[k]!, this.dWhen[k]!);
+      else {
+        const j = w++ & m;
+        this.dWhen[j] = this.dWhen[k]!;
+        this.dBytes[j] = this.dBytes[k]!;
+        this.dMsg[j] = this.dMsg[k]!;
+        this.dStart[j] = this.dStart[k]!;
+      }
+    }
+    this.dTail = w;
+  }
+
+  /** Bytes on their way to the user that the model placed after `now` (call catchUp(now, true) first). */
+  get deferredBytes(): number {
+    let n = 0;
+    for (let r = this.dHead; r < this.dTail; r++) n += this.dBytes[r & this.dMask]!;
+    return n;
+  }
+
+  /** READ response bytes waiting for the rest of their packet. */
+  get readyBytes(): number {
+    let n = 0;
+    for (let s = this.head; s < this.tail; s++) {
+      const i = s & this.mask;
+      if (this.mRemain[i] !== -1) n += this.mReady[i]!;
+    }
+    return n;
+  }
+
+  /**
+   * Start of the flow's measurement window: the end of warm-up, or the flow's start when later
+   * (a flow that starts late is not charged for the time before it existed).
+   */
+  readonly windowStart: number;
+
+  /** Goodput in Gb/s: goodBytes over the measurement window. */
+  goodputGbps(now: number): number {
+    const span = now - this.windowStart;
+    return span > 0 ? (this.goodBytes * 8 * 1000) / span : 0;
+  }
+
+  private growDeferred(): void {
+    const cap = (this.dMask + 1) * 2;
+    const re = (a: Float64Array<ArrayBuffer>) =>
+      regrow(a, new Float64Array(cap), this.dHead, this.dTail, this.dMask);
+    this.dWhen = re(this.dWhen);
+    this.dBytes = re(this.dBytes);
+    this.dMsg = re(this.dMsg);
+    this.dStart = re(this.dStart);
+    this.dMask = cap - 1;
   }
 
   private grow(): void {
@@ -195,6 +314,9 @@ export class FlowState {
     this.mOff = re(this.mOff, new Float64Array(cap));
     this.mLanded = re(this.mLanded, new Float64Array(cap));
     this.mLost = re(this.mLost, new Uint8Array(cap));
+    this.mReady = re(this.mReady, new Float64Array(cap));
+    this.mBus = re(this.mBus, new Float64Array(cap));
+    this.mGood = re(this.mGood, new Float64Array(cap));
     this.mask = mask;
   }
 }

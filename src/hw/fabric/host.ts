@@ -12,10 +12,10 @@ import type { Simulator } from "../../sim/engine.js";
 import { parseBdf } from "../pci-function-desc.js";
 import { encodeStInfo, type PlatformFirmwareDesc } from "../platform-firmware.js";
 import { KIND_CPLD, KIND_MWR, MAX_TLPS } from "./batches.js";
-import { MISS, WayCache } from "./cache.js";
+import { type LookupStats, MISS, WayCache } from "./cache.js";
 import { type ConsumeCost, type ConsumerStats, Consumers, type ConsumeWork } from "./consumer.js";
 import type { BatchReceiver, Datapath } from "./datapath.js";
-import { busOf, type FlowState, NONE } from "./flow-state.js";
+import { type FlowState, NONE } from "./flow-state.js";
 import type { FabricParams } from "./params.js";
 import { Port, psPerByteGBps } from "./port.js";
 import { splitAligned } from "./split.js";
@@ -35,6 +35,8 @@ export interface HostStats {
   readonly llcMisses: number;
   readonly dramReadBytes: number;
   readonly dramWriteBytes: number;
+  /** The CPUs' L2 caches together: injected lines (write path) and consumer loads (read path). */
+  readonly l2: { readonly write: LookupStats; readonly read: LookupStats };
 }
 
 export class HostModel implements BatchReceiver, ConsumeCost {
@@ -106,11 +108,27 @@ export class HostModel implements BatchReceiver, ConsumeCost {
       llcMisses: this.llcMisses,
       dramReadBytes: this.dramRead,
       dramWriteBytes: this.dramWrite,
+      l2: { write: this.l2Sum("write"), read: this.l2Sum("read") },
     };
   }
 
   resetStats(): void {
     this.injected = this.injectionHits = this.llcHits = this.llcMisses = this.dramRead = this.dramWrite = 0;
+    for (const c of this.l2) c?.resetStats();
+  }
+
+  private l2Sum(path: "write" | "read"): LookupStats {
+    let hits = 0;
+    let remoteHits = 0;
+    let misses = 0;
+    for (const c of this.l2) {
+      const s = c?.stats(0)[path];
+      if (!s) continue;
+      hits += s.hits;
+      remoteHits += s.remoteHits;
+      misses += s.misses;
+    }
+    return { hits, remoteHits, misses };
   }
 
   private cache(cpu: number): WayCache {
@@ -150,11 +168,10 @@ export class HostModel implements BatchReceiver, ConsumeCost {
     }
     const landed = b.time[slot * MAX_TLPS + b.count[slot]! - 1]!;
     f.landed += bytes;
-    f.deliver(bytes, landed);
     if (this.dp.tracing) this.dp.trace("land", landed, "host", slot, -1, bytes);
     const i = f.at(b.msg[slot]!);
-    if (f.settle(b.msg[slot]!, bytes, landed, false) && this.consumers) {
-      this.consumers.landed(f, f.mLanded[i]!, busOf(f.snap!, f.snap!.regionOffset + f.mOff[i]!), f.mSize[i]!);
+    if (f.land(b.msg[slot]!, bytes, landed, this.dp.now) && this.consumers) {
+      this.consumers.landed(f, f.mLanded[i]!, f.mBus[i]!, f.mSize[i]!);
     }
     b.release(slot);
   }
@@ -167,7 +184,6 @@ export class HostModel implements BatchReceiver, ConsumeCost {
 
   private read(slot: number): void {
     const b = this.dp.batches;
-    const f = this.flows[b.flow[slot]!]!;
     const n = b.count[slot]!;
     const base = slot * MAX_TLPS;
     const line = this.h.lineBytes;
@@ -199,7 +215,7 @@ export class HostModel implements BatchReceiver, ConsumeCost {
     b.kind[slot] = KIND_CPLD;
     b.tags[slot] = n;
     b.count[slot] = m;
-    b.route[slot] = f.snap!.cplRoute;
+    b.route[slot] = this.dp.routes.completionOf(b.route[slot]!);
     this.dp.send(slot);
   }
 

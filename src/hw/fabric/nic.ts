@@ -7,8 +7,8 @@
  *   access. SEND places message k in receive buffer k (slotBytes each); a longer message is lost
  *   (local length error).
  * - READ (responder): each request becomes MRd TLPs of up to MRRS, one batch per MTU of response
- *   data, while fewer than maxOutstandingReads requests are in flight; when a batch's completions
- *   are in, its response packet leaves on the network port.
+ *   data or as much of it as the free tags (maxOutstandingReads) cover; a response packet (MTU
+ *   payload, the message's last one shorter) leaves on the network port once its data is in.
  * Open-loop flows get messages at rateGbps (constant or Poisson gaps); closed-loop flows keep
  * queueDepth messages outstanding, a new one arriving 2 x networkLatencyNs after one finishes.
  */
@@ -100,26 +100,51 @@ export class NicModel implements BatchReceiver {
     }
   }
 
-  /** Completions of an MRd batch arrived: free its tags, send its response packet. */
+  /** Completions of an MRd batch arrived: free its tags, send what completes response packets. */
   onBatch(slot: number): void {
     const b = this.dp.batches;
     const f = this.flows[b.flow[slot]!]!;
     const now = this.sim.now;
     const bytes = b.bytes[slot]!;
+    const seq = b.msg[slot]!;
     this.outstanding -= b.tags[slot]!;
     if (this.dp.tracing) this.dp.trace("rx", now, "nic", slot, -1, bytes);
-    if (b.status[slot] === 1) {
-      f.lost += bytes;
-      f.settle(b.msg[slot]!, bytes, now, true);
-    } else {
-      f.landed += bytes;
-      f.deliver(bytes, now);
-      if (b.issued[slot]! >= this.p.metrics.warmupNs * 1000) f.readRtt.record(now - b.issued[slot]!);
-      const wire = bytes + this.n.packetOverheadBytes;
-      f.settle(b.msg[slot]!, bytes, this.netTx.offer(now, wire, this.netTx.svc(wire)), false);
-    }
+    f.landed += bytes;
+    if (b.status[slot] === 0 && b.issued[slot]! >= this.p.metrics.warmupNs * 1000)
+      f.readRtt.record(now - b.issued[slot]!);
+    if (b.status[slot] === 1 || f.mLost[f.at(seq)] === 1) this.discard(f, seq, bytes, now);
+    else this.respond(f, seq, bytes, now);
     b.release(slot);
     this.issue();
+  }
+
+  /**
+   * READ response data is in: the port sends it in packets of MTU payload (the last one of a
+   * message shorter), each as soon as its bytes are all in.
+   */
+  private respond(f: FlowState, seq: number, bytes: number, now: number): void {
+    const i = f.at(seq);
+    let ready = f.mReady[i]! + bytes;
+    const mtu = this.n.mtu;
+    while (ready >= mtu || (ready > 0 && ready === f.mRemain[i])) {
+      const pkt = Math.min(mtu, ready);
+      ready -= pkt;
+      f.mReady[i] = ready;
+      const wire = pkt + this.n.packetOverheadBytes;
+      f.land(seq, pkt, this.netTx.offer(now, wire, this.netTx.svc(wire)), now);
+    }
+    f.mReady[i] = ready;
+  }
+
+  /**
+   * A request of the message completed without data (Unsupported Request) or the message already
+   * failed: the responder sends no more of it; its bytes waiting for a packet are lost too.
+   */
+  private discard(f: FlowState, seq: number, bytes: number, now: number): void {
+    const i = f.at(seq);
+    const ready = f.mReady[i]!;
+    f.mReady[i] = 0;
+    f.drop(seq, bytes + ready, now);
   }
 
   /** One packet of a WRITE/SEND flow starts arriving at the port. */
@@ -221,7 +246,6 @@ export class NicModel implements BatchReceiver {
   private lose(f: FlowState, seq: number, bytes: number, why: number): void {
     if (why === FAULT) f.faults++;
     else f.drops++;
-    f.lost += bytes;
     if (this.dp.tracing)
       this.dp.tracer.add({
         t: this.sim.now,
@@ -233,7 +257,7 @@ export class NicModel implements BatchReceiver {
         tlp: -1,
         bytes,
       });
-    f.settle(seq, bytes, this.sim.now, true);
+    this.discard(f, seq, bytes, this.sim.now);
   }
 
   /**
@@ -253,6 +277,7 @@ export class NicModel implements BatchReceiver {
     const b = this.dp.batches;
     const boundary = kind === KIND_MWR ? this.p.link.mps : this.p.link.mrrs;
     let mrOff = s.regionOffset + f.mOff[f.at(seq)]! + off;
+    if (off === 0) f.mBus[f.at(seq)] = busOf(s, s.regionOffset + f.mOff[f.at(seq)]!);
     let left = bytes;
     let tlps = 0;
     while (left > 0) {
@@ -363,12 +388,18 @@ export class NicModel implements BatchReceiver {
       this.lose(f, seq, rest, FAULT);
       return 1;
     }
+    const free = this.n.maxOutstandingReads - this.outstanding;
+    if (free <= 0) return -1;
     const mrOff = snap.regionOffset + f.mOff[f.at(seq)]! + s.issueOff;
-    const chunk = Math.min(this.n.mtu, size - s.issueOff, segmentLeft(snap, mrOff));
+    let chunk = Math.min(this.n.mtu, size - s.issueOff, segmentLeft(snap, mrOff));
     const bus = busOf(snap, mrOff);
     const mrrs = this.p.link.mrrs;
-    const n = Math.floor((bus + chunk - 1) / mrrs) - Math.floor(bus / mrrs) + 1;
-    if (this.outstanding + n > this.n.maxOutstandingReads) return -1;
+    let n = Math.floor((bus + chunk - 1) / mrrs) - Math.floor(bus / mrrs) + 1;
+    if (n > free) {
+      // Issue what the free tags cover; the response packet waits for the rest (respond()).
+      chunk = (Math.floor(bus / mrrs) + free) * mrrs - bus;
+      n = free;
+    }
     this.outstanding += n;
     if (this.outstanding > this.peakOutstanding) this.peakOutstanding = this.outstanding;
     f.waiting -= chunk;

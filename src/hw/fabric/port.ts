@@ -9,6 +9,7 @@
  * already accepted are served after it: FIFO in the order the model hands work over, which is
  * time order except where two streams merge (see ./route.ts) or a credit stall holds the queue.
  */
+import { regrow } from "./ring.js";
 
 export class Port {
   readonly name: string;
@@ -27,6 +28,16 @@ export class Port {
   private since = 0;
   private jobsBase = 0;
   private bytesBase = 0;
+  /**
+   * The next time busy time will be asked for (end of warm-up, end of the run; see setCut()). A
+   * busy period that closes after it (the model computes departures ahead of time) is kept apart,
+   * so busyTime(t) counts only its part before t; one that closes by it is folded into busyClosed.
+   */
+  private cut = Number.POSITIVE_INFINITY;
+  private fStart = new Float64Array(8);
+  private fEnd = new Float64Array(8);
+  private fHead = 0;
+  private fTail = 0;
 
   constructor(name: string, psPerByte: number) {
     this.name = name;
@@ -53,7 +64,8 @@ export class Port {
     else this.last = a;
     let start = this.free;
     if (a > start) {
-      this.busyClosed += start - this.periodStart;
+      if (start > this.cut) this.closeLater(start);
+      else this.busyClosed += start - this.periodStart;
       this.periodStart = a;
       start = a;
     }
@@ -63,11 +75,43 @@ export class Port {
     return this.free;
   }
 
-  /** Busy time in [0, t], exact for t at or after the latest arrival (as sim Pipe.busyTime). */
+  /**
+   * Busy time in [0, t]: exact for t at or after the latest arrival (as sim Pipe.busyTime), and
+   * for t at the cut (setCut()) when the work was offered.
+   */
   busyTime(t: number): number {
     const open = t - this.periodStart;
     const len = this.free - this.periodStart;
-    return this.busyClosed + (open <= 0 ? 0 : Math.min(open, len));
+    let busy = this.busyClosed + (open <= 0 ? 0 : Math.min(open, len));
+    for (let k = this.fHead; k < this.fTail; k++) {
+      const i = k & (this.fStart.length - 1);
+      busy += Math.max(0, Math.min(this.fEnd[i]!, t) - this.fStart[i]!);
+    }
+    return busy;
+  }
+
+  /** Busy time will next be asked for at `t` (>= the previous cut): periods closed by then fold. */
+  setCut(t: number): void {
+    this.cut = t;
+    const m = this.fStart.length - 1;
+    while (this.fHead < this.fTail && this.fEnd[this.fHead & m]! <= t) {
+      const i = this.fHead++ & m;
+      this.busyClosed += this.fEnd[i]! - this.fStart[i]!;
+    }
+  }
+
+  /** Close the busy period ending at `end`, after the cut: keep it apart (rare: near the cut only). */
+  private closeLater(end: number): void {
+    let m = this.fStart.length - 1;
+    if (this.fTail - this.fHead > m) {
+      const cap = (m + 1) * 2;
+      this.fStart = regrow(this.fStart, new Float64Array(cap), this.fHead, this.fTail, m);
+      this.fEnd = regrow(this.fEnd, new Float64Array(cap), this.fHead, this.fTail, m);
+      m = cap - 1;
+    }
+    const i = this.fTail++ & m;
+    this.fStart[i] = this.periodStart;
+    this.fEnd[i] = end;
   }
 
   /** Start measuring at `now` (end of warm-up). */

@@ -21,7 +21,8 @@ export function collectResults(fab: Fabric, invariants: Record<string, Invariant
   let unsteered = 0;
   let lost = 0;
   for (const f of fab.flows) {
-    const r = flowResult(fab, f, (inFlight[f.index] ?? 0) + f.waiting);
+    f.catchUp(now, true);
+    const r = flowResult(fab, f, (inFlight[f.index] ?? 0) + f.waiting + f.readyBytes + f.deferredBytes);
     flows[f.name] = r;
     withTph += f.withTph;
     stale += f.stale;
@@ -94,24 +95,26 @@ function flowResult(fab: Fabric, f: FlowState, inFlight: number): FlowResult {
     fault: s?.fault ?? "",
     messages: f.messagesDone,
     failedMessages: f.messagesFailed,
-    goodputGbps: round(f.goodputGbps()),
+    messagesOffered: f.messagesOffered,
+    goodputGbps: round(f.goodputGbps(fab.sim.now)),
     latencyNs: summarize(f.latency),
     readRoundTripNs: summarize(f.readRtt),
     consumeNs: summarize(f.consume),
     consumedLines: { local: f.consumedLocal, remote: f.consumedRemote, miss: f.consumedMiss },
     consumer: consumerSummary(fab, f),
     bytes: {
-      sent: f.sent,
-      landed: f.landed,
+      offered: f.sent,
+      delivered: f.delivered,
       lost: f.lost,
       inFlight,
+      landed: f.landed,
       misdirected: f.misdirected,
       unsteered: f.unsteered,
     },
     tlps: { total: f.tlps, withTph: f.withTph, stale: f.stale },
     faults: f.faults,
     drops: f.drops,
-    conserved: f.sent === f.landed + f.lost + inFlight,
+    conserved: f.sent === f.delivered + f.lost + inFlight,
   };
 }
 

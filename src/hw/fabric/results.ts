@@ -37,8 +37,13 @@ export interface FlowResult {
   readonly dest: string;
   /** Why accesses fault now ("" when they work). */
   readonly fault: string;
+  /** Messages completed by now (every byte where the user sees it). */
   readonly messages: number;
+  /** Messages with a lost byte. */
   readonly failedMessages: number;
+  /** Messages the peers started. */
+  readonly messagesOffered: number;
+  /** Bytes of completed messages delivered in [max(warm-up, start), now], per second of it. */
   readonly goodputGbps: number;
   readonly latencyNs: LatencySummary;
   /** READ: MRd batch issued to its last completion in (the PCIe read round trip). */
@@ -52,18 +57,25 @@ export interface FlowResult {
   readonly consumedLines: { readonly local: number; readonly remote: number; readonly miss: number };
   /** The flow's consumer engines (null when none of its messages reached a consumer). */
   readonly consumer: ConsumerSummary | null;
+  /**
+   * The byte ledger: offered (the peers sent or requested) = delivered (WRITE/SEND: landed in
+   * memory; READ: response sent on the network port) + lost + inFlight (network buffer, fabric,
+   * response packets being assembled or leaving), exactly. `landed` counts bytes that reached the
+   * PCIe completer (WRITE) or came back to the NIC (READ).
+   */
   readonly bytes: {
-    readonly sent: number;
-    readonly landed: number;
+    readonly offered: number;
+    readonly delivered: number;
     readonly lost: number;
     readonly inFlight: number;
+    readonly landed: number;
     readonly misdirected: number;
     readonly unsteered: number;
   };
   readonly tlps: { readonly total: number; readonly withTph: number; readonly stale: number };
   readonly faults: number;
   readonly drops: number;
-  /** sent == landed + lost + inFlight. */
+  /** offered == delivered + lost + inFlight. */
   readonly conserved: boolean;
 }
 

@@ -59,6 +59,7 @@ export class RouteTable {
   merge = new Uint8Array(256);
   private n = 0;
   private readonly byKey = new Map<string, number>();
+  private readonly cpl: number[] = [];
   private readonly p2p: (Port | undefined)[];
 
   constructor(
@@ -83,6 +84,17 @@ export class RouteTable {
     const id = this.build(src, dst, cls);
     this.byKey.set(key, id);
     return id;
+  }
+
+  /** The completion route answering requests that took route `r` (reverse path, same completer). */
+  completionOf(r: number): number {
+    let c = this.cpl[r];
+    if (c === undefined) {
+      const info = this.routes[r]!;
+      c = this.get(info.dst, info.src, CLS_COMPLETION);
+      this.cpl[r] = c;
+    }
+    return c;
   }
 
   /** Mark LINK stages whose port more than one origin feeds. Call after every route is built. */

@@ -5,9 +5,10 @@
  * at the start of a run and after every timeline callback, the only moments the kernel model runs,
  * so every TLP carries the state current when it is sent.
  *
- * Staleness: the namespace of the NIC's tag is its enabled requester type (TPH only -> "st8",
- * TPH + Extended -> "st16"); the caller's publishedTag(namespace, flow) says what the owner
- * publishes now (a number; null = nothing published; undefined = not tracked for this flow).
+ * Staleness: a TLP's tag is stale when it differs from what the owner publishes now in the
+ * namespace the TLP uses: "st16" when it carries the TPH prefix (ST[15:8]), "st8" otherwise. The
+ * caller's publishedTag(namespace, flow) says what the owner publishes now (a number; null =
+ * nothing published in that namespace; undefined = not tracked for this flow).
  */
 import { getField } from "../../pcie/bits.js";
 import { TPH } from "../../pcie/registers.js";
@@ -86,10 +87,13 @@ function withHints(
   const reqRoute = ctx.routes.get(g.nic, area.dest, read ? CLS_NONPOSTED : CLS_POSTED);
   const cplRoute = read ? ctx.routes.get(area.dest, g.nic, CLS_COMPLETION) : -1;
   const h = ctx.nic.tlpHints(mkeyIndex);
-  const ns: TagNamespace = requesterExt(ctx.nic) ? "st16" : "st8";
-  const published = ctx.publishedTag?.(ns, f.name);
   const th = h.th ? 1 : 0;
   const st = h.th ? h.st : 0;
+  // The namespace the TLP uses: with the TPH prefix the 16-bit one, without it the 8-bit one (a
+  // completer looks a prefix-less TLP up among 8-bit tags whatever the requester negotiated).
+  // Without a hint, the requester's: what the owner would have it send.
+  const ns: TagNamespace = h.th ? (h.prefix ? "st16" : "st8") : requesterExt(ctx.nic) ? "st16" : "st8";
+  const published = ctx.publishedTag?.(ns, f.name);
   const toAccel = area.dest === g.accel;
   let intendedPart = NONE;
   let intendedOp = NONE;

@@ -27,7 +27,7 @@ const pen = ps(P.rootComplex.p2pPenaltyNs);
 const nicRx = at(CPLD64, P.nic.pcieRxGBps);
 /** Accelerator: ingress accept, lookup, miss to HBM (one 128-byte line). */
 const accelRead =
-  at(MRD, P.accelerator.ingressGBps) +
+  at(MRD + 64, P.accelerator.ingressGBps) + // the ingress serves the request and its 64 data bytes
   ps(P.accelerator.readHitLatencyNs) +
   at(P.accelerator.lineBytes, P.accelerator.hbmGBps) +
   ps(P.accelerator.hbmReadLatencyNs);
@@ -72,10 +72,11 @@ describe("isolated read latency = sum of components (integer ps)", () => {
 
   it("to host memory: 600 ns cold at Gen3 x8 (calibration.md), components exact", () => {
     const want =
-      m + prop + rc + at(MRD, P.host.memoryGBps) + ps(P.host.dramLatencyNs) + rc + c + prop + nicRx;
+      m + prop + rc + at(MRD + 64, P.host.memoryGBps) + ps(P.host.dramLatencyNs) + rc + c + prop + nicRx;
     const got = oneRead("host");
     expect(got).toBe(want);
-    expect(Math.abs(got - 600_000)).toBeLessThanOrEqual(1000);
+    // Within 1.5 ns: the memory path also serves the 64 data bytes (0.64 ns at 100 GB/s).
+    expect(Math.abs(got - 600_000)).toBeLessThanOrEqual(1500);
   });
 
   it("to host memory: 560 ns when a DDIO write left the line in the LLC", () => {
@@ -91,9 +92,10 @@ describe("isolated read latency = sum of components (integer ps)", () => {
     });
     const r = fabric.run(20_000);
     const got = ps(r.flows.r!.readRoundTripNs.max!);
-    const want = m + prop + rc + at(MRD, P.host.memoryGBps) + ps(P.host.llcLatencyNs) + rc + c + prop + nicRx;
+    const want =
+      m + prop + rc + at(MRD + 64, P.host.memoryGBps) + ps(P.host.llcLatencyNs) + rc + c + prop + nicRx;
     expect(got).toBe(want);
-    expect(Math.abs(got - 560_000)).toBeLessThanOrEqual(1000);
+    expect(Math.abs(got - 560_000)).toBeLessThanOrEqual(1500);
     expect(r.host.llcHits).toBe(1);
   });
 });

@@ -56,7 +56,7 @@ function mixed(seed: number): Fabric {
 function expectConserved(f: Fabric): void {
   const r = f.results();
   for (const [name, fl] of Object.entries(r.flows)) {
-    expect(fl.bytes.sent, name).toBe(fl.bytes.landed + fl.bytes.lost + fl.bytes.inFlight);
+    expect(fl.bytes.offered, name).toBe(fl.bytes.delivered + fl.bytes.lost + fl.bytes.inFlight);
     expect(fl.conserved, name).toBe(true);
   }
   for (const [name, inv] of Object.entries(r.invariants))
@@ -82,7 +82,7 @@ describe("conservation and determinism", () => {
     const c = mixed(8).run(20_000);
     expect(JSON.parse(JSON.stringify(a))).toEqual(b);
     expect(a).toEqual(b);
-    expect(c.flows.w!.bytes.sent).not.toBe(a.flows.w!.bytes.sent);
+    expect(c.flows.w!.bytes.offered).not.toBe(a.flows.w!.bytes.offered);
     expect(c).not.toEqual(a);
   });
 });

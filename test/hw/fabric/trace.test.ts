@@ -67,7 +67,7 @@ describe("TLP trace", () => {
     const m = ser(24);
     const c = ser(20 + 64);
     const down = t0 + prop + sw;
-    const ingress = down + m + prop + at(24, P.accelerator.ingressGBps);
+    const ingress = down + m + prop + at(24 + 64, P.accelerator.ingressGBps); // header + data served
     const ready =
       ingress +
       ps(P.accelerator.readHitLatencyNs) +
