@@ -8,7 +8,6 @@ import {
   type VfioDmaBufStruct,
   vfio_device_feature_dma_buf_rfc,
 } from "../../kernel/include/uapi/linux/vfio.js";
-import { HEADER } from "../../pcie/registers.js";
 import type { Libc } from "../../uapi/libc.js";
 import {
   type IbvContext,
@@ -29,6 +28,7 @@ import {
   featureArg,
   IBV,
   mrInitAttr,
+  PCI,
   regionOffset,
   type TphArg,
   tphFlags,
@@ -204,15 +204,15 @@ export function configWrite16(s: Scenario, owner: Owner, at: number, value: numb
 
 /** Turn the device's Memory Space Enable off (revokes its dma-bufs) or on again. */
 export function setMemory(s: Scenario, owner: Owner, on: boolean): void {
-  const at = HEADER.COMMAND.offset;
-  const mem = HEADER.COMMAND.fields.MEMORY.mask;
+  const at = PCI.COMMAND;
+  const mem = PCI.COMMAND_MEMORY;
   const cmd = configRead(s, owner, at, 2);
   configWrite16(s, owner, at, on ? cmd | mem : cmd & ~mem);
 }
 
 /** Offset of standard capability `id`, walked through config reads as lspci does (0 if absent). */
 export function findCap(s: Scenario, owner: Owner, id: number): number {
-  let pos = configRead(s, owner, HEADER.CAPABILITY_LIST.offset, 1);
+  let pos = configRead(s, owner, PCI.CAPABILITY_LIST, 1);
   for (let ttl = 48; pos >= 0x40 && ttl > 0; ttl--) {
     const ent = configRead(s, owner, pos & ~3, 2);
     if ((ent & 0xff) === id) return pos & ~3;

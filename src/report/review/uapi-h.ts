@@ -203,3 +203,25 @@ export function mrInitAttr(a: MrInitArg): Uint8Array {
 export function regionOffset(index: number, offset = 0): bigint {
   return (BigInt(index) << VFIO.PCI_OFFSET_SHIFT) + BigInt(offset);
 }
+
+/** include/uapi/linux/pci_regs.h (and the mem types of include/linux/pci-tph.h). */
+export const PCI = {
+  COMMAND: 0x04,
+  COMMAND_MEMORY: 0x2,
+  CAPABILITY_LIST: 0x34,
+  CAP_ID_PM: 0x01,
+  /** PMCSR, and its PowerState field (D0 0, D3hot 3). */
+  PM_CTRL: 4,
+  PM_CTRL_STATE_MASK: 0x0003,
+  PM_D0: 0,
+  PM_D3HOT: 3,
+  TPH_CTRL: 8,
+  TPH_CTRL_REQ_EN_MASK: 0x300,
+  TPH_ST_NS_MODE: 0x0,
+  TPH_ST_IV_MODE: 0x1,
+  TPH_ST_DS_MODE: 0x2,
+  /** PCI_TPH_BASE_SIZEOF: the ST table follows the 12-byte capability header. */
+  TPH_ST_TABLE: 0xc,
+  TPH_MEM_TYPE_VM: 0,
+  TPH_MEM_TYPE_PM: 1,
+} as const;
