@@ -14,7 +14,8 @@ export function pairwise<F extends Factors>(factors: F): Row<F>[] {
   const uncovered = new Set<string>();
   for (let a = 0; a < names.length; a++)
     for (let b = a + 1; b < names.length; b++)
-      for (let va = 0; va < sizes[a]!; va++) for (let vb = 0; vb < sizes[b]!; vb++) uncovered.add(key(a, va, b, vb));
+      for (let va = 0; va < sizes[a]!; va++)
+        for (let vb = 0; vb < sizes[b]!; vb++) uncovered.add(key(a, va, b, vb));
   const rows: number[][] = [];
   while (uncovered.size > 0) {
     const [first] = uncovered;
