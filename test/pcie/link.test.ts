@@ -234,3 +234,15 @@ describe("validation", () => {
     }
   });
 });
+
+describe("notes name only what applies to the configuration", () => {
+  it("a spec-derived Gen3 x8 configuration has no notes; each typo cell has its own note only", () => {
+    expect(linkModel({ gen: 3, width: 8, mps: 256, mrrs: 512 }).notes).toEqual([]);
+    for (const t of PCIE_BENCH_TYPOS) {
+      const typos = linkModel({ gen: t.gen, width: t.width, mps: t.mps, mrrs: 512 }).notes.filter((n) =>
+        n.includes("pcie-bench's table has"),
+      );
+      expect(typos).toEqual([expect.stringMatching(new RegExp(`^Gen${t.gen} x${t.width} MPS ${t.mps}: `))]);
+    }
+  });
+});
