@@ -19,7 +19,7 @@ function testFiles(dir: string): string[] {
  * Each conditional or unconditional skip with the source of its name: from the test's opening
  * parenthesis to its body's arrow (names may be template literals built from the reason).
  */
-export function skips(source: string): { call: string; name: string }[] {
+function skips(source: string): { call: string; name: string }[] {
   const out: { call: string; name: string }[] = [];
   const re = /\b(?:it|test|describe)\.(skip|skipIf|runIf|todo)\b/g;
   for (let m = re.exec(source); m; m = re.exec(source)) {
