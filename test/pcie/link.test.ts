@@ -245,4 +245,20 @@ describe("notes name only what applies to the configuration", () => {
       expect(typos).toEqual([expect.stringMatching(new RegExp(`^Gen${t.gen} x${t.width} MPS ${t.mps}: `))]);
     }
   });
+
+  it("a configuration sharing two of generation, width and MPS with a typo cell gets no typo note", () => {
+    for (const [gen, width, mps] of [
+      [2, 32, 2048],
+      [1, 16, 2048],
+      [1, 32, 4096],
+      [3, 32, 4096],
+      [2, 16, 4096],
+    ] as const) {
+      const notes = linkModel({ gen, width, mps, mrrs: 512 }).notes;
+      expect(
+        notes.filter((n) => n.includes("pcie-bench's table has")),
+        `Gen${gen} x${width} MPS ${mps}`,
+      ).toEqual([]);
+    }
+  });
 });
