@@ -1,12 +1,32 @@
-import { defineConfig } from "vitest/config";
+import { randomInt } from "node:crypto";
+import { configDefaults, defineConfig } from "vitest/config";
+
+// One fast-check seed per run, inherited by the workers (test/support/fc.ts); FC_SEED replays one.
+process.env.FC_SEED ??= String(randomInt(2 ** 31 - 1));
+
+/**
+ * Under `npm run mutate` (stryker.config.mjs sets TPHLAB_MUTATE to a folder) each folder is
+ * judged by the tests written for it: the rest of the suite reaches the same code through slow
+ * end-to-end paths and would make a run take hours.
+ */
+const MUTATION_TESTS: Record<string, string[]> = {
+  pcie: ["test/pcie/**/*.test.ts", "test/report/lspci-fixtures.test.ts", "test/report/lspci-render.test.ts"],
+  kernel: ["test/kernel/**/*.test.ts"],
+  uapi: ["test/uapi/**/*.test.ts"],
+};
+const mutating = process.env.TPHLAB_MUTATE;
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    include: (mutating && MUTATION_TESTS[mutating]) || ["test/**/*.test.ts"],
+    // The live lspci comparison tests this machine's lspci, never a mutant.
+    exclude: [...configDefaults.exclude, ...(mutating ? ["test/report/lspci-live.test.ts"] : [])],
     pool: "threads",
     maxWorkers: 2,
     reporters: ["default"],
-    // Simulation tests take a few seconds alone; the 2-core CI machine is often shared.
-    testTimeout: 30_000,
+    setupFiles: ["test/support/fc-setup.ts"],
+    // Correctness only: speed targets live in the benchmarks, and a loaded CI machine (or
+    // Stryker's instrumented code) can be several times slower than a laptop.
+    testTimeout: 60_000,
   },
 });

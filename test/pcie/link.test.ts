@@ -234,3 +234,31 @@ describe("validation", () => {
     }
   });
 });
+
+describe("notes name only what applies to the configuration", () => {
+  it("a spec-derived Gen3 x8 configuration has no notes; each typo cell has its own note only", () => {
+    expect(linkModel({ gen: 3, width: 8, mps: 256, mrrs: 512 }).notes).toEqual([]);
+    for (const t of PCIE_BENCH_TYPOS) {
+      const typos = linkModel({ gen: t.gen, width: t.width, mps: t.mps, mrrs: 512 }).notes.filter((n) =>
+        n.includes("pcie-bench's table has"),
+      );
+      expect(typos).toEqual([expect.stringMatching(new RegExp(`^Gen${t.gen} x${t.width} MPS ${t.mps}: `))]);
+    }
+  });
+
+  it("a configuration sharing two of generation, width and MPS with a typo cell gets no typo note", () => {
+    for (const [gen, width, mps] of [
+      [2, 32, 2048],
+      [1, 16, 2048],
+      [1, 32, 4096],
+      [3, 32, 4096],
+      [2, 16, 4096],
+    ] as const) {
+      const notes = linkModel({ gen, width, mps, mrrs: 512 }).notes;
+      expect(
+        notes.filter((n) => n.includes("pcie-bench's table has")),
+        `Gen${gen} x${width} MPS ${mps}`,
+      ).toEqual([]);
+    }
+  });
+});

@@ -57,7 +57,7 @@ describe("tphlab review", { timeout: 60_000 }, () => {
     expect(requery.detail.proposed).toMatch(/ST=0x5555/);
     const info = doc.checks.find((c: { id: string }) => c.id === "tph-cpu-memory-exporter");
     expect(info).toMatchObject({ kind: "info", openProblem: 6, results: { v11: "info" } });
-    expect(doc.summary.proposed).toEqual({ pass: 45, fail: 0, info: 2 });
+    expect(doc.summary.proposed).toEqual({ pass: 45, fail: 0, info: 2, error: 0 });
   });
 
   it("prints a check's kernel trace per revision, with its invariants", async () => {

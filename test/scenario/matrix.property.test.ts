@@ -1,11 +1,15 @@
 /**
  * Any valid combination of the kernel-side knobs and timeline actions runs to the end on every
- * revision: no exception, bytes conserved, kernel locks released and references balanced.
+ * revision: no exception, bytes conserved, kernel locks released and references balanced. Every
+ * pair of factor values is run (a pairwise covering set, each timeline action a yes/no factor),
+ * then random combinations from the run's fast-check seed and the fixed regression seed.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseScenario } from "../../src/scenario/load.js";
 import { runScenario } from "../../src/scenario/run.js";
+import { assertProperty } from "../support/fc.js";
+import { pairwise } from "../support/pairwise.js";
 
 const ACTIONS = [
   "{ at: 3us, action: revoke, by: flr }",
@@ -19,18 +23,36 @@ const ACTIONS = [
   "{ at: 6us, action: reregister, mr: acc }",
 ];
 
-const scenario = fc.record({
-  topology: fc.constantFrom("switch", "root-complex"),
-  stTable: fc.constantFrom("table", "direct"),
-  extended: fc.boolean(),
-  completer: fc.constantFrom("none", "tph", "ext"),
-  rpCompleter: fc.constantFrom("none", "tph", "ext"),
-  useDmah: fc.boolean(),
-  op: fc.constantFrom("write", "read", "send"),
+const KNOBS = {
+  topology: ["switch", "root-complex"],
+  stTable: ["table", "direct"],
+  extended: [false, true],
+  completer: ["none", "tph", "ext"],
+  rpCompleter: ["none", "tph", "ext"],
+  useDmah: [false, true],
+  op: ["write", "read", "send"],
+} as const;
+
+type Knobs = { -readonly [K in keyof typeof KNOBS]: (typeof KNOBS)[K][number] };
+type Combo = Knobs & { timeline: string[] };
+
+const scenario: fc.Arbitrary<Combo> = fc.record({
+  topology: fc.constantFrom(...KNOBS.topology),
+  stTable: fc.constantFrom(...KNOBS.stTable),
+  extended: fc.constantFrom(...KNOBS.extended),
+  completer: fc.constantFrom(...KNOBS.completer),
+  rpCompleter: fc.constantFrom(...KNOBS.rpCompleter),
+  useDmah: fc.constantFrom(...KNOBS.useDmah),
+  op: fc.constantFrom(...KNOBS.op),
   timeline: fc.subarray(ACTIONS),
 });
 
-type Combo = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+/** Each timeline action is a factor of its own: in the timeline or not. */
+const ACTION_FACTORS = Object.fromEntries(ACTIONS.map((_, i) => [`action${i}`, [false, true]]));
+const PAIRWISE: Combo[] = pairwise({ ...KNOBS, ...ACTION_FACTORS }).map((row) => {
+  const r = row as Knobs & Record<string, boolean>;
+  return { ...r, timeline: ACTIONS.filter((_, i) => r[`action${i}`]) };
+});
 
 function yaml(o: Combo): string {
   return `name: matrix
@@ -50,26 +72,28 @@ timeline: [${o.timeline.join(", ")}]
 `;
 }
 
+function invariantsHold(o: Combo): void {
+  const out = runScenario(parseScenario(yaml(o), "m.yaml"));
+  for (const [rev, r] of Object.entries(out.report.results)) {
+    for (const name of [
+      "fabric.conservation",
+      "kernel.locks-released",
+      "kernel.lockdep-clean",
+      "kernel.no-ref-leak",
+    ]) {
+      expect(r.invariants[name]?.ok, `${rev} ${name}: ${r.invariants[name]?.violations.join("; ")}`).toBe(
+        true,
+      );
+    }
+  }
+}
+
 describe("scenario matrix", () => {
-  it("every combination runs on every revision with the invariants that must always hold", () => {
-    fc.assert(
-      fc.property(scenario, (o) => {
-        const out = runScenario(parseScenario(yaml(o), "m.yaml"));
-        for (const [rev, r] of Object.entries(out.report.results)) {
-          for (const name of [
-            "fabric.conservation",
-            "kernel.locks-released",
-            "kernel.lockdep-clean",
-            "kernel.no-ref-leak",
-          ]) {
-            expect(
-              r.invariants[name]?.ok,
-              `${rev} ${name}: ${r.invariants[name]?.violations.join("; ")}`,
-            ).toBe(true);
-          }
-        }
-      }),
-      { numRuns: 25, seed: 11 },
-    );
-  }, 60_000);
+  it(`every pair of factor values (${PAIRWISE.length} combinations) runs with the invariants that must always hold`, () => {
+    for (const o of PAIRWISE) invariantsHold(o);
+  });
+
+  it("random combinations from the run's seed and the regression seed", () => {
+    assertProperty(fc.property(scenario, invariantsHold), { numRuns: 10 }, [11]);
+  });
 });

@@ -106,7 +106,9 @@ export const reviewCommand: Command = {
     if (values.json === true)
       io.stdout(`${JSON.stringify(matrixJson(checks, results, revisions), null, 2)}\n`);
     else io.stdout(formatMatrix(checks, results, revisions, values.verbose === true));
-    const failed = gate ? [...results.values()].some((row) => row.get(gate)?.verdict === "fail") : false;
+    const failed = gate
+      ? [...results.values()].some((row) => ["fail", "error"].includes(row.get(gate)?.verdict ?? ""))
+      : false;
     return failed ? 1 : 0;
   },
 };

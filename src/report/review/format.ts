@@ -1,11 +1,12 @@
 /**
  * The review matrix as text and JSON, and a check's kernel trace.
  *
- * Text: one row per check (grouped), one column per revision ("pass", "FAIL", "info"), then one
- * line per failed or informational result saying why (every result with `verbose`), then a summary.
+ * Text: one row per check (grouped), one column per revision ("pass", "FAIL", "info", "ERROR"),
+ * then one line per failed or informational result saying why (every result with `verbose`), then a summary.
  * JSON: `{ revisions, checks: [{ id, title, kind, ref, openProblem?, results: { REV: verdict },
- * detail: { REV: why }, invariants: { REV: [violations] } }], summary: { REV: { pass, fail, info } } }`.
- * Informational entries have kind "info" and the verdict "info" on every revision.
+ * detail: { REV: why }, invariants: { REV: [violations] } }], summary: { REV: { pass, fail, info, error } } }`.
+ * Informational entries have kind "info" and the verdict "info", or "error" when their scenario
+ * broke inside (src/report/review/run.ts).
  */
 import type { RevisionName } from "../../kernel/revision.js";
 import { CATALOGUE_GROUPS } from "./catalogue.js";
@@ -15,7 +16,7 @@ import type { Check } from "./scenario.js";
 
 export type Results = ReadonlyMap<string, ReadonlyMap<RevisionName, CheckResult>>;
 
-const CELL: Record<Verdict, string> = { pass: "pass", fail: "FAIL", info: "info" };
+const CELL: Record<Verdict, string> = { pass: "pass", fail: "FAIL", info: "info", error: "ERROR" };
 
 function cells(results: Results, id: string, revisions: readonly RevisionName[]): CheckResult[] {
   const row = results.get(id);
@@ -25,9 +26,9 @@ function cells(results: Results, id: string, revisions: readonly RevisionName[])
 export function summary(
   results: Results,
   revisions: readonly RevisionName[],
-): Record<string, { pass: number; fail: number; info: number }> {
-  const out: Record<string, { pass: number; fail: number; info: number }> = {};
-  for (const r of revisions) out[r] = { pass: 0, fail: 0, info: 0 };
+): Record<string, Record<Verdict, number>> {
+  const out: Record<string, Record<Verdict, number>> = {};
+  for (const r of revisions) out[r] = { pass: 0, fail: 0, info: 0, error: 0 };
   for (const row of results.values()) for (const [r, res] of row) out[r]![res.verdict]++;
   return out;
 }
@@ -66,7 +67,10 @@ export function formatMatrix(
   const sum = summary(results, revisions);
   const n = checks.filter((c) => c.kind === "check").length;
   const parts = revisions.map((r) => `${r} ${sum[r]!.pass}/${n}`);
-  out.push("", `passed: ${parts.join(", ")} (${checks.length - n} informational)`);
+  const errors = revisions.reduce((e, r) => e + sum[r]!.error, 0);
+  const errorNote =
+    errors > 0 ? `, ${errors} ERROR${errors > 1 ? "S" : ""}: informational entries that broke` : "";
+  out.push("", `passed: ${parts.join(", ")} (${checks.length - n} informational${errorNote})`);
   return `${out.join("\n")}\n`;
 }
 

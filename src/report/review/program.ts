@@ -8,10 +8,7 @@ import {
   type VfioDmaBufStruct,
   vfio_device_feature_dma_buf_rfc,
 } from "../../kernel/include/uapi/linux/vfio.js";
-import { HEADER } from "../../pcie/registers.js";
 import type { Libc } from "../../uapi/libc.js";
-import { vfioExportDmaBuf, vfioSetDmaBufTph } from "../../uapi/p2p-host.js";
-import { encodeMrInitAttr, IBV_ACCESS } from "../../uapi/rdma/verbs-structs.js";
 import {
   type IbvContext,
   type IbvDmah,
@@ -22,21 +19,26 @@ import {
   ibv_open_device,
   ibv_reg_mr_ex,
 } from "../../uapi/verbs.js";
-import {
-  type DmaBufArgs,
-  type DmaBufTphArgs,
-  dmaBufTphFlags,
-  encodeDmaBuf,
-  VFIO_PCI_CONFIG_REGION_INDEX,
-  vfioRegionOffset,
-} from "../../uapi/vfio.js";
 import type { Machine } from "./machine.js";
 import { hex, Mismatch, type Scenario } from "./scenario.js";
+import {
+  type DmaBufArg,
+  dmaBuf,
+  dmaBufTph,
+  featureArg,
+  IBV,
+  mrInitAttr,
+  PCI,
+  regionOffset,
+  type TphArg,
+  tphFlags,
+  VFIO,
+} from "./uapi-h.js";
 
 /** The exported range: 2 MiB at the start of BAR 0. */
 export const BUF_LEN = 0x200000;
 /** What the application asks for: remote read and write into accelerator memory. */
-export const ACCESS = IBV_ACCESS.LOCAL_WRITE | IBV_ACCESS.REMOTE_WRITE | IBV_ACCESS.REMOTE_READ;
+export const ACCESS = IBV.ACCESS_LOCAL_WRITE | IBV.ACCESS_REMOTE_WRITE | IBV.ACCESS_REMOTE_READ;
 /** O_RDWR | O_CLOEXEC, the dma-buf's file flags. */
 const OPEN_FLAGS = 0o2 | 0o2000000;
 
@@ -73,32 +75,34 @@ export function startApp(s: Scenario, m: Machine, comm = "rdma-app"): App {
   return { libc, ctx, pd };
 }
 
-export interface ExportOpts extends Partial<DmaBufArgs> {
+export interface ExportOpts extends Partial<DmaBufArg> {
   readonly featureFlags?: number;
 }
 
 /** The export the owner asks for unless told: BUF_LEN at the start of BAR 0, OPEN_FLAGS. */
-function exportArgs(o: ExportOpts): DmaBufArgs {
+function exportArgs(o: ExportOpts): DmaBufArg {
   return { openFlags: OPEN_FLAGS, ranges: [{ offset: 0n, length: BigInt(BUF_LEN) }], ...o };
 }
 
 /** struct vfio_device_feature_dma_buf in the layout `layout`, with its ranges. */
 export function dmaBufPayload(layout: VfioDmaBufStruct, o: ExportOpts = {}): Uint8Array {
-  return encodeDmaBuf(layout, exportArgs(o));
+  return dmaBuf(exportArgs(o), layout === vfio_device_feature_dma_buf_rfc);
 }
 
 /** ioctl(VFIO_DEVICE_FEATURE, GET | DMA_BUF): the dma-buf fd or -1. */
 export function exportDmaBuf(owner: Owner, layout: VfioDmaBufStruct, o: ExportOpts = {}): number {
-  return vfioExportDmaBuf(owner.libc, owner.devFd, layout, exportArgs(o), o.featureFlags);
+  const flags = o.featureFlags ?? VFIO.FEATURE_GET | VFIO.FEATURE_DMA_BUF;
+  return owner.libc.ioctl(owner.devFd, VFIO.DEVICE_FEATURE, featureArg(flags, dmaBufPayload(layout, o)));
 }
 
-export interface TphOpts extends DmaBufTphArgs {
+export interface TphOpts extends TphArg {
   readonly featureFlags?: number;
 }
 
 /** ioctl(VFIO_DEVICE_FEATURE, SET | DMA_BUF_TPH): 0 or -1 (the feature number is used as is). */
 export function setTph(owner: Owner, o: TphOpts): number {
-  return vfioSetDmaBufTph(owner.libc, owner.devFd, o, o.featureFlags);
+  const flags = o.featureFlags ?? VFIO.FEATURE_SET | VFIO.FEATURE_DMA_BUF_TPH;
+  return owner.libc.ioctl(owner.devFd, VFIO.DEVICE_FEATURE, featureArg(flags, dmaBufTph(o)));
 }
 
 /** "st=0x21 st_ext=0x4321 ph=2" */
@@ -125,7 +129,7 @@ export function exportTagged(
   const r = ranges ? { ranges } : {};
   if (m.headers.hasDmaBufTph) {
     const fd = s.ok("export DMA_BUF", exportDmaBuf(owner, layout, r), owner.libc);
-    s.ok(`SET DMA_BUF_TPH ${showTag(t)}`, setTph(owner, { fd, flags: dmaBufTphFlags(t), ...t }), owner.libc);
+    s.ok(`SET DMA_BUF_TPH ${showTag(t)}`, setTph(owner, { fd, flags: tphFlags(t), ...t }), owner.libc);
     return fd;
   }
   if (layout === vfio_device_feature_dma_buf_rfc) {
@@ -142,7 +146,7 @@ export function exportTagged(
 /** Give an exported buffer a new tag (SET DMA_BUF_TPH); impossible with headers that lack it. */
 export function retag(s: Scenario, m: Machine, owner: Owner, fd: number, t: Tag): void {
   if (!m.headers.hasDmaBufTph) throw new Mismatch("the uapi headers give no way to change a dma-buf's tag");
-  s.ok(`SET DMA_BUF_TPH ${showTag(t)}`, setTph(owner, { fd, flags: dmaBufTphFlags(t), ...t }), owner.libc);
+  s.ok(`SET DMA_BUF_TPH ${showTag(t)}`, setTph(owner, { fd, flags: tphFlags(t), ...t }), owner.libc);
 }
 
 export interface MrOpts {
@@ -156,13 +160,13 @@ export interface MrOpts {
 
 /** struct ibv_mr_init_attr for a dma-buf MR (FD | FD_OFFSET | IOVA, plus DMAH when given). */
 export function dmabufMrAttr(fd: number, o: MrOpts = {}): Uint8Array {
-  return encodeMrInitAttr({
+  return mrInitAttr({
     length: BigInt(o.length ?? BUF_LEN),
     access: o.access ?? ACCESS,
     iova: o.iova ?? 0n,
     fd,
     fdOffset: o.offset ?? 0n,
-    dmah: o.dmah,
+    dmah: o.dmah?.ptr,
     compMask: o.compMask,
   });
 }
@@ -172,7 +176,7 @@ export const USER_ADDR = 0x7f12_3400_0000n;
 
 /** struct ibv_mr_init_attr for 64 KiB of user memory (ADDR, iova = addr), with an optional DMAH. */
 export function userMrAttr(o: { readonly dmah?: IbvDmah; readonly access?: number } = {}): Uint8Array {
-  return encodeMrInitAttr({ length: 0x10000n, access: o.access ?? ACCESS, addr: USER_ADDR, dmah: o.dmah });
+  return mrInitAttr({ length: 0x10000n, access: o.access ?? ACCESS, addr: USER_ADDR, dmah: o.dmah?.ptr });
 }
 
 /** ibv_reg_mr_ex() of the dma-buf `fd` (the app's fd number). */
@@ -185,7 +189,7 @@ export function configRead(s: Scenario, owner: Owner, at: number, width: 1 | 2 |
   const buf = new Uint8Array(width);
   s.ok(
     `pread config ${hex(at)}`,
-    owner.libc.pread(owner.devFd, buf, vfioRegionOffset(VFIO_PCI_CONFIG_REGION_INDEX, at)),
+    owner.libc.pread(owner.devFd, buf, regionOffset(VFIO.PCI_CONFIG_REGION_INDEX, at)),
     owner.libc,
   );
   return buf.reduce((v, b, i) => v + b * 2 ** (8 * i), 0);
@@ -194,21 +198,21 @@ export function configRead(s: Scenario, owner: Owner, at: number, width: 1 | 2 |
 /** pwrite of a 16-bit config register. */
 export function configWrite16(s: Scenario, owner: Owner, at: number, value: number): void {
   const buf = new Uint8Array([value & 0xff, (value >>> 8) & 0xff]);
-  const ret = owner.libc.pwrite(owner.devFd, buf, vfioRegionOffset(VFIO_PCI_CONFIG_REGION_INDEX, at));
+  const ret = owner.libc.pwrite(owner.devFd, buf, regionOffset(VFIO.PCI_CONFIG_REGION_INDEX, at));
   s.ok(`pwrite config ${hex(at)}=${hex(value)}`, ret, owner.libc);
 }
 
 /** Turn the device's Memory Space Enable off (revokes its dma-bufs) or on again. */
 export function setMemory(s: Scenario, owner: Owner, on: boolean): void {
-  const at = HEADER.COMMAND.offset;
-  const mem = HEADER.COMMAND.fields.MEMORY.mask;
+  const at = PCI.COMMAND;
+  const mem = PCI.COMMAND_MEMORY;
   const cmd = configRead(s, owner, at, 2);
   configWrite16(s, owner, at, on ? cmd | mem : cmd & ~mem);
 }
 
 /** Offset of standard capability `id`, walked through config reads as lspci does (0 if absent). */
 export function findCap(s: Scenario, owner: Owner, id: number): number {
-  let pos = configRead(s, owner, HEADER.CAPABILITY_LIST.offset, 1);
+  let pos = configRead(s, owner, PCI.CAPABILITY_LIST, 1);
   for (let ttl = 48; pos >= 0x40 && ttl > 0; ttl--) {
     const ent = configRead(s, owner, pos & ~3, 2);
     if ((ent & 0xff) === id) return pos & ~3;

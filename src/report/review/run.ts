@@ -2,14 +2,16 @@
  * Running the catalogue: each check on a fresh system of each revision, then the invariants of
  * every system the scenario booted. A check passes when its scenario met every expectation AND
  * every invariant holds (except those it breaks on purpose, `expectBroken`). Info entries report
- * what they observed and are never pass or fail.
+ * what they observed and are never pass or fail (a step the revision refuses is an observation);
+ * one whose scenario broke inside (an exception other than a refused step: a bug in the model or
+ * in the entry) is an "error", never a quiet "info".
  */
 import { INVARIANT_NAMES, type InvariantName } from "../../kernel/invariants.js";
 import type { RevisionName } from "../../kernel/revision.js";
 import { type Machine, machineInvariants } from "./machine.js";
 import { type Check, Mismatch, Scenario } from "./scenario.js";
 
-export type Verdict = "pass" | "fail" | "info";
+export type Verdict = "pass" | "fail" | "info" | "error";
 
 export interface CheckResult {
   readonly id: string;
@@ -23,12 +25,16 @@ export interface CheckResult {
   readonly scenario: Scenario;
 }
 
-function runScenario(check: Check, s: Scenario): { ok: boolean; detail: string } {
+function runScenario(check: Check, s: Scenario): { ok: boolean; internal: boolean; detail: string } {
   try {
-    return { ok: true, detail: check.run(s) };
+    return { ok: true, internal: false, detail: check.run(s) };
   } catch (e) {
-    if (e instanceof Mismatch) return { ok: false, detail: e.message };
-    return { ok: false, detail: `scenario error: ${(e as Error).message ?? String(e)}` };
+    if (e instanceof Mismatch) return { ok: false, internal: false, detail: e.message };
+    return {
+      ok: false,
+      internal: true,
+      detail: `scenario error: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
 }
 
@@ -54,10 +60,10 @@ function violations(check: Check, s: Scenario): string[] {
 /** Run one check on one revision. */
 export function runCheck(check: Check, revision: RevisionName): CheckResult {
   const s = new Scenario(revision);
-  const { ok, detail } = runScenario(check, s);
+  const { ok, internal, detail } = runScenario(check, s);
   const broken = violations(check, s);
   const base = { id: check.id, revision, invariantViolations: broken, scenario: s };
-  if (check.kind === "info") return { ...base, verdict: "info", detail };
+  if (check.kind === "info") return { ...base, verdict: internal ? "error" : "info", detail };
   if (ok && broken.length > 0) {
     const more = broken.length > 1 ? ` (+${broken.length - 1} more)` : "";
     return { ...base, verdict: "fail", detail: `invariant ${broken[0]}${more}` };

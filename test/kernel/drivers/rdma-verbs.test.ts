@@ -112,6 +112,8 @@ describe("DMAH allocation: each check in order", () => {
     ["mlx5: no PH -> -EINVAL", { cpuId: 1, memType: 0 }, -EINVAL],
     ["mlx5: CPU without MEM_TYPE -> -EINVAL", { cpuId: 1, ph: 1 }, -EINVAL],
     ["mlx5: MEM_TYPE without CPU -> -EINVAL", { memType: 0, ph: 1 }, -EINVAL],
+    ["a negative mem_type -> -EOPNOTSUPP", { memType: -1, cpuId: 1, ph: 1 }, -EOPNOTSUPP],
+    ["a negative cpu_id -> -EINVAL", { cpuId: -1, memType: 0, ph: 1 }, -EINVAL],
   ];
   it.each(rows)("%s", (_n, attrs, errno) => {
     const t = verbs();
@@ -125,6 +127,16 @@ describe("DMAH allocation: each check in order", () => {
     const t = bootTestbed();
     const ufd = ibUverbsOpenDevice(t.k, bareDevice());
     expect(uverbsDmahAlloc(t.k, ufd, { memType: 7 })).toBe(-EPROTONOSUPPORT);
+    // Valid attributes too: the missing method, not the attributes, refuses them.
+    expect(uverbsDmahAlloc(t.k, ufd, { cpuId: 1, memType: 0, ph: 1 })).toBe(-EPROTONOSUPPORT);
+  });
+
+  it("a closed or unknown verbs fd -> -EBADF for alloc and free; no object behind a bad handle", () => {
+    const t = verbs();
+    expect(uverbsDmahAlloc(t.k, 999, { ph: 1 })).toBe(-EBADF);
+    expect(uverbsDmahFree(t.k, 999, 0)).toBe(-EBADF);
+    expect(uverbsDmahObject(t.k, 999, 0)).toBeUndefined();
+    expect(uverbsDmahObject(t.k, t.ufd, 12345)).toBeUndefined();
   });
 
   it("CPU-bound: an ST index for the CPU's tag (table mode); PH only: no index", () => {

@@ -117,6 +117,15 @@ describe("VFIO_DEVICE_FEATURE_DMA_BUF: each check in order", () => {
       -ENOMEM,
     ],
     [
+      "ranges of exactly KMALLOC_MAX_SIZE are copied (here they fault: -EFAULT, not -ENOMEM)",
+      (k) => {
+        const b = arg(GET | DMA_BUF, p(k, {}));
+        new DataView(b.buffer).setUint32(8 + 12, 262144, true);
+        return b;
+      },
+      -EFAULT,
+    ],
+    [
       "ranges not readable -> -EFAULT",
       (k) => arg(GET | DMA_BUF, p(k, {}), { readable: 8 + 16 + 8 }),
       -EFAULT,
@@ -202,6 +211,12 @@ describe("VFIO_DEVICE_FEATURE_DMA_BUF: each check in order", () => {
   it.each(rows)("%s", (_n, build, errno) => {
     const t = setup();
     expect(vfioDeviceFeature(t.k, t.devFd, build(t.k))).toBe(errno);
+  });
+
+  it("a range ending exactly at the end of the BAR is exported", () => {
+    const t = setup();
+    const last = arg(GET | DMA_BUF, p(t.k, { ranges: [{ offset: ACC_BAR_SIZE - 0x1000, length: 0x1000 }] }));
+    expect(vfioDeviceFeature(t.k, t.devFd, last)).toBeGreaterThan(t.devFd);
   });
 
   it("a device that cannot export -> -EOPNOTSUPP, before the flag check", () => {

@@ -3,7 +3,6 @@
  * and is validated against what the exporting device declares (series.md open problem 3), and a
  * re-query after invalidation keeps TPH when the ST table is full (open problem 1's lifecycle).
  */
-import { encodeDmahInitAttr } from "../../../uapi/rdma/verbs-structs.js";
 import { ibv_alloc_dmah } from "../../../uapi/verbs.js";
 import type { Machine } from "../machine.js";
 import { nicTouch, showHints, tlpOf } from "../machine.js";
@@ -19,6 +18,7 @@ import {
   startOwner,
 } from "../program.js";
 import { type Check, errnoStr, hex, type Scenario, showC } from "../scenario.js";
+import { dmahInitAttr } from "../uapi-h.js";
 
 /** VFIO_DMA_BUF_TPH_ST | VFIO_DMA_BUF_TPH_ST_EXT (include/uapi/linux/vfio.h of the series). */
 const ST_BOTH = 0x3;
@@ -88,7 +88,7 @@ const requeryFull: Check = {
     for (let cpu = 0; cpu < 6; cpu++)
       s.some(
         `ibv_alloc_dmah(cpu ${cpu})`,
-        ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ cpu, memType: 0, ph: 0 })),
+        ibv_alloc_dmah(app.ctx, dmahInitAttr({ cpu, memType: 0, ph: 0 })),
         app.libc,
       );
     setMemory(s, owner, false);

@@ -3,9 +3,8 @@
  * the NIC sends for an MR registered on a tagged dma-buf, and the open problems 1, 2, 4 and 5.
  */
 import { errnoName } from "../../../kernel/errno.js";
-import { encodeDmahInitAttr } from "../../../uapi/rdma/verbs-structs.js";
 import { ibv_alloc_dmah, ibv_dealloc_dmah, ibv_dereg_mr } from "../../../uapi/verbs.js";
-import { ACC_BAR, cpuTag, mkeyOf, NIC_DIRECT, nicTouch, showHints, tlpOf } from "../machine.js";
+import { ACC_BAR, mkeyOf, NIC_DIRECT, nicTouch, showHints, tlpOf } from "../machine.js";
 import {
   BUF_LEN,
   exportDmaBuf,
@@ -18,6 +17,7 @@ import {
   startOwner,
 } from "../program.js";
 import { type Check, hex, type Scenario } from "../scenario.js";
+import { dmahInitAttr } from "../uapi-h.js";
 
 /** Owner exports a tagged buffer, hands the fd to the app, which registers an MR on it. */
 function taggedMr(s: Scenario, o: Parameters<Scenario["boot"]>[0], tag: Parameters<typeof exportTagged>[3]) {
@@ -77,11 +77,12 @@ const dmahPrecedence: Check = {
     const app = startApp(s, m);
     const fd = exportTagged(s, m, owner, { st: 0x21, stExt: 0x4321, ph: 2 });
     const appFd = owner.libc.sendFd(fd, app.libc);
-    const attr = encodeDmahInitAttr({ cpu: 2, memType: 0, ph: 1 });
+    const attr = dmahInitAttr({ cpu: 2, memType: 0, ph: 1 });
     const dmah = s.some("ibv_alloc_dmah(cpu 2, VM, ph 1)", ibv_alloc_dmah(app.ctx, attr), app.libc);
     const mr = s.some("ibv_reg_mr_ex(dma-buf, DMAH)", regDmabufMr(app, appFd, { dmah }), app.libc);
     const h = tlpOf(m, mr);
-    const cpu = cpuTag(2).xst;
+    // CPU 2's 16-bit VM tag in the _DSM table the review machine installs (vm xst 0x700 + cpu).
+    const cpu = 0x702;
     const why = `dma-buf st_ext=0x4321 ph=2, DMAH cpu 2 (tag ${hex(cpu)}) ph=1: NIC sends ${showHints(h)}`;
     s.expect(h.th && h.st === cpu && h.ph === 1, why);
     return why;
@@ -164,7 +165,7 @@ const noLeak: Check = {
       s.errval(`ibv_dereg_mr #${i + 2}`, ibv_dereg_mr(again), 0);
       const d = s.some(
         "ibv_alloc_dmah(cpu 1)",
-        ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ cpu: 1, memType: 0, ph: 0 })),
+        ibv_alloc_dmah(app.ctx, dmahInitAttr({ cpu: 1, memType: 0, ph: 0 })),
         app.libc,
       );
       s.errval("ibv_dealloc_dmah", ibv_dealloc_dmah(d), 0);
@@ -212,7 +213,7 @@ const fullFallsBack: Check = {
     for (let cpu = 0; cpu < 7; cpu++)
       s.some(
         `ibv_alloc_dmah(cpu ${cpu})`,
-        ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ cpu, memType: 0, ph: 0 })),
+        ibv_alloc_dmah(app.ctx, dmahInitAttr({ cpu, memType: 0, ph: 0 })),
         app.libc,
       );
     const fd = exportTagged(s, m, owner, { st: 0x21, stExt: 0x4321, ph: 2 });

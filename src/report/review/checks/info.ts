@@ -8,11 +8,11 @@ import { EINVAL } from "../../../kernel/errno.js";
 import { pcieTphEnabledReqType } from "../../../kernel/pci/tph.js";
 import { getField } from "../../../pcie/bits.js";
 import { TPH } from "../../../pcie/registers.js";
-import { encodeDmahInitAttr } from "../../../uapi/rdma/verbs-structs.js";
 import { ibv_alloc_dmah } from "../../../uapi/verbs.js";
 import { NIC, showHints, tlpOf } from "../machine.js";
 import { type App, regDmabufMr, startApp } from "../program.js";
 import type { Check } from "../scenario.js";
+import { dmahInitAttr } from "../uapi-h.js";
 
 const reservedCompleter: Check = {
   id: "tph-rp-reserved-completer",
@@ -60,7 +60,7 @@ const cpuExporter: Check = {
     const why = m.k.trace.last("mlx5_ib_dmabuf_no_tph")?.note;
     const dmah = s.some(
       "ibv_alloc_dmah(cpu 1)",
-      ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ cpu: 1, memType: 0, ph: 0 })),
+      ibv_alloc_dmah(app.ctx, dmahInitAttr({ cpu: 1, memType: 0, ph: 0 })),
       app.libc,
     );
     const withDmah = s.some(

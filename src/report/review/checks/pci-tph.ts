@@ -20,12 +20,12 @@ import {
 } from "../../../kernel/pci/tph.js";
 import { getField } from "../../../pcie/bits.js";
 import { TPH } from "../../../pcie/registers.js";
-import { encodeDmahInitAttr } from "../../../uapi/rdma/verbs-structs.js";
 import { ibv_alloc_dmah, ibv_reg_mr_ex } from "../../../uapi/verbs.js";
 import type { Machine } from "../machine.js";
 import { ACC, NIC, showHints, tlpOf } from "../machine.js";
 import { startApp, userMrAttr } from "../program.js";
 import { type Check, hex, type Scenario } from "../scenario.js";
+import { dmahInitAttr } from "../uapi-h.js";
 
 function dev(m: Machine, bdf: string): PciDev {
   return m.k.pciDev(bdf)!;
@@ -157,13 +157,13 @@ const notph: Check = {
     const app = startApp(s, m);
     s.none(
       "ibv_alloc_dmah(cpu 1)",
-      ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ cpu: 1, memType: 0, ph: 0 })),
+      ibv_alloc_dmah(app.ctx, dmahInitAttr({ cpu: 1, memType: 0, ph: 0 })),
       app.libc,
       "EPROTONOSUPPORT",
     );
     s.none(
       "ibv_alloc_dmah(ph 1)",
-      ibv_alloc_dmah(app.ctx, encodeDmahInitAttr({ ph: 1 })),
+      ibv_alloc_dmah(app.ctx, dmahInitAttr({ ph: 1 })),
       app.libc,
       "EPROTONOSUPPORT",
     );

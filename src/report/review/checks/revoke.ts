@@ -4,9 +4,7 @@
  * the buffer is back (never, after close).
  */
 import { errnoName } from "../../../kernel/errno.js";
-import { CAP_ID, PM } from "../../../pcie/registers.js";
 import type { IbvMr } from "../../../uapi/verbs.js";
-import { VFIO_DEVICE_PCI_HOT_RESET, VFIO_DEVICE_RESET } from "../../../uapi/vfio.js";
 import { type Machine, mkeyOf, nicTouch } from "../machine.js";
 import {
   configRead,
@@ -20,6 +18,7 @@ import {
   startOwner,
 } from "../program.js";
 import type { Check, Scenario } from "../scenario.js";
+import { PCI, VFIO } from "../uapi-h.js";
 
 function mapped(s: Scenario) {
   const m = s.boot();
@@ -95,17 +94,17 @@ const resets: Check = {
     const { m, owner, mr } = mapped(s);
     // The sibling function shares the bus: a hot reset needs it bound to vfio-pci (it is) and open.
     const sibling = startOwner(s, m, 1, "sibling-owner");
-    s.ok("VFIO_DEVICE_RESET", owner.libc.ioctl(owner.devFd, VFIO_DEVICE_RESET), owner.libc);
+    s.ok("VFIO_DEVICE_RESET", owner.libc.ioctl(owner.devFd, VFIO.DEVICE_RESET), owner.libc);
     s.expect(mkeyOf(m, mr)?.xltValid === false, "after FLR: mkey translation still valid");
     expectBack(s, m, mr, "FLR");
-    s.ok("VFIO_DEVICE_PCI_HOT_RESET", owner.libc.ioctl(owner.devFd, VFIO_DEVICE_PCI_HOT_RESET), owner.libc);
+    s.ok("VFIO_DEVICE_PCI_HOT_RESET", owner.libc.ioctl(owner.devFd, VFIO.DEVICE_PCI_HOT_RESET), owner.libc);
     s.expect(mkeyOf(m, mr)?.xltValid === false, "after hot reset: mkey translation still valid");
     expectBack(s, m, mr, "hot reset");
-    const pm = findCap(s, owner, CAP_ID.PM) + PM.CTRL.offset;
-    const ctrl = configRead(s, owner, pm, 2) & ~PM.CTRL.fields.STATE.mask;
-    configWrite16(s, owner, pm, ctrl | PM.CTRL.fields.STATE.values.D3HOT);
+    const pm = findCap(s, owner, PCI.CAP_ID_PM) + PCI.PM_CTRL;
+    const ctrl = configRead(s, owner, pm, 2) & ~PCI.PM_CTRL_STATE_MASK;
+    configWrite16(s, owner, pm, ctrl | PCI.PM_D3HOT);
     expectRevoked(s, m, mr, "D3hot");
-    configWrite16(s, owner, pm, ctrl | PM.CTRL.fields.STATE.values.D0);
+    configWrite16(s, owner, pm, ctrl | PCI.PM_D0);
     expectBack(s, m, mr, "D0");
     sibling.libc.close(sibling.devFd);
     return "FLR, hot reset: mkey zapped then re-mapped on access; D3hot: -ENODEV; D0: re-mapped";

@@ -5,16 +5,6 @@
  */
 
 import {
-  encodeDmahInitAttr,
-  IBV_ACCESS,
-  IBV_REG_MR_MASK_ADDR,
-  IBV_REG_MR_MASK_FD,
-  IBV_REG_MR_MASK_FD_OFFSET,
-  IBV_REG_MR_MASK_IOVA,
-} from "../../../uapi/rdma/verbs-structs.js";
-import {
-  IBV_REREG_MR_CHANGE_ACCESS,
-  IBV_REREG_MR_ERR_CMD,
   ibv_alloc_dmah,
   ibv_dealloc_dmah,
   ibv_dereg_mr,
@@ -22,7 +12,7 @@ import {
   ibv_reg_mr_ex,
   ibv_rereg_mr,
 } from "../../../uapi/verbs.js";
-import { cpuTag, showHints, tlpOf } from "../machine.js";
+import { showHints, tlpOf } from "../machine.js";
 import {
   ACCESS,
   type App,
@@ -33,7 +23,8 @@ import {
   startOwner,
   userMrAttr,
 } from "../program.js";
-import { type Check, errnoStr, hex, type Scenario } from "../scenario.js";
+import { type Check, errnoStr, type Scenario } from "../scenario.js";
+import { dmahInitAttr, IBV } from "../uapi-h.js";
 
 function app(s: Scenario, o: Parameters<Scenario["boot"]>[0] = {}) {
   const m = s.boot(o);
@@ -55,17 +46,17 @@ const allocChecks: Check = {
   run(s) {
     const { app: a } = app(s);
     const parts = [
-      dmahRefused(s, a, "cpu 8 of 8", encodeDmahInitAttr({ cpu: 8, memType: 0, ph: 0 }), "EINVAL"),
-      dmahRefused(s, a, "ph 4", encodeDmahInitAttr({ ph: 4 }), "EINVAL"),
-      dmahRefused(s, a, "mem type 2", encodeDmahInitAttr({ cpu: 1, memType: 2, ph: 0 }), "EOPNOTSUPP"),
+      dmahRefused(s, a, "cpu 8 of 8", dmahInitAttr({ cpu: 8, memType: 0, ph: 0 }), "EINVAL"),
+      dmahRefused(s, a, "ph 4", dmahInitAttr({ ph: 4 }), "EINVAL"),
+      dmahRefused(s, a, "mem type 2", dmahInitAttr({ cpu: 1, memType: 2, ph: 0 }), "EOPNOTSUPP"),
     ];
     s.ok("sched_setaffinity(0, {0,1})", a.libc.sched_setaffinity(0, [0, 1]), a.libc);
     parts.push(
-      dmahRefused(s, a, "cpu 3 outside affinity", encodeDmahInitAttr({ cpu: 3, memType: 0, ph: 0 }), "EPERM"),
+      dmahRefused(s, a, "cpu 3 outside affinity", dmahInitAttr({ cpu: 3, memType: 0, ph: 0 }), "EPERM"),
     );
     s.some(
       "cpu 1 inside affinity",
-      ibv_alloc_dmah(a.ctx, encodeDmahInitAttr({ cpu: 1, memType: 0, ph: 0 })),
+      ibv_alloc_dmah(a.ctx, dmahInitAttr({ cpu: 1, memType: 0, ph: 0 })),
       a.libc,
     );
     return parts.join(", ");
@@ -80,11 +71,11 @@ const mlx5Dmah: Check = {
   run(s) {
     const { app: a } = app(s);
     const parts = [
-      dmahRefused(s, a, "no PH", encodeDmahInitAttr({ cpu: 1, memType: 0 }), "EINVAL"),
-      dmahRefused(s, a, "CPU without MEM_TYPE", encodeDmahInitAttr({ cpu: 1, ph: 0 }), "EINVAL"),
-      dmahRefused(s, a, "MEM_TYPE without CPU", encodeDmahInitAttr({ memType: 0, ph: 0 }), "EINVAL"),
+      dmahRefused(s, a, "no PH", dmahInitAttr({ cpu: 1, memType: 0 }), "EINVAL"),
+      dmahRefused(s, a, "CPU without MEM_TYPE", dmahInitAttr({ cpu: 1, ph: 0 }), "EINVAL"),
+      dmahRefused(s, a, "MEM_TYPE without CPU", dmahInitAttr({ memType: 0, ph: 0 }), "EINVAL"),
     ];
-    s.some("PH only", ibv_alloc_dmah(a.ctx, encodeDmahInitAttr({ ph: 2 })), a.libc);
+    s.some("PH only", ibv_alloc_dmah(a.ctx, dmahInitAttr({ ph: 2 })), a.libc);
     return `${parts.join(", ")}; PH only allocated`;
   },
 };
@@ -96,7 +87,7 @@ const busy: Check = {
   ref: "linux-tph-stack.md 3",
   run(s) {
     const { m, app: a } = app(s);
-    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, encodeDmahInitAttr({ ph: 1 })), a.libc);
+    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, dmahInitAttr({ ph: 1 })), a.libc);
     const mr = s.some("ibv_reg_mr_ex(addr, DMAH)", ibv_reg_mr_ex(a.pd, userMrAttr({ dmah })), a.libc);
     const h = tlpOf(m, mr);
     s.expect(h.th && h.ph === 1, `MR with a PH-only DMAH: NIC sends ${showHints(h)}, expected PH=1`);
@@ -115,21 +106,11 @@ const tableFull: Check = {
   run(s) {
     const { app: a } = app(s);
     for (let cpu = 0; cpu < 7; cpu++)
-      s.some(
-        `DMAH cpu ${cpu}`,
-        ibv_alloc_dmah(a.ctx, encodeDmahInitAttr({ cpu, memType: 0, ph: 0 })),
-        a.libc,
-      );
-    const full = dmahRefused(
-      s,
-      a,
-      `cpu 7 (tag ${hex(cpuTag(7).xst)})`,
-      encodeDmahInitAttr({ cpu: 7, memType: 0, ph: 0 }),
-      "EBUSY",
-    );
+      s.some(`DMAH cpu ${cpu}`, ibv_alloc_dmah(a.ctx, dmahInitAttr({ cpu, memType: 0, ph: 0 })), a.libc);
+    const full = dmahRefused(s, a, "cpu 7 (tag 0x707)", dmahInitAttr({ cpu: 7, memType: 0, ph: 0 }), "EBUSY");
     s.some(
       "cpu 0 again (equal tag)",
-      ibv_alloc_dmah(a.ctx, encodeDmahInitAttr({ cpu: 0, memType: 0, ph: 0 })),
+      ibv_alloc_dmah(a.ctx, dmahInitAttr({ cpu: 0, memType: 0, ph: 0 })),
       a.libc,
     );
     return `8-entry table: 7 CPU tags allocated, ${full}, cpu 0 again shares its entry`;
@@ -143,8 +124,8 @@ const odp: Check = {
   ref: "linux-tph-stack.md 2",
   run(s) {
     const { app: a } = app(s);
-    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, encodeDmahInitAttr({ ph: 1 })), a.libc);
-    const access = ACCESS | IBV_ACCESS.ON_DEMAND;
+    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, dmahInitAttr({ ph: 1 })), a.libc);
+    const access = ACCESS | IBV.ACCESS_ON_DEMAND;
     s.none("ODP MR with DMAH", ibv_reg_mr_ex(a.pd, userMrAttr({ dmah, access })), a.libc, "EOPNOTSUPP");
     s.some("ODP MR without DMAH", ibv_reg_mr_ex(a.pd, userMrAttr({ access })), a.libc);
     return "ODP MR with a DMAH NULL EOPNOTSUPP, without one registered";
@@ -158,16 +139,16 @@ const rereg: Check = {
   ref: "linux-tph-stack.md 2",
   run(s) {
     const { app: a } = app(s);
-    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, encodeDmahInitAttr({ ph: 1 })), a.libc);
+    const dmah = s.some("ibv_alloc_dmah(ph 1)", ibv_alloc_dmah(a.ctx, dmahInitAttr({ ph: 1 })), a.libc);
     const tph = s.some("MR with DMAH", ibv_reg_mr_ex(a.pd, userMrAttr({ dmah })), a.libc);
     const plain = s.some("MR without TPH", ibv_reg_mr_ex(a.pd, userMrAttr()), a.libc);
-    const lw = IBV_ACCESS.LOCAL_WRITE;
-    const ret = ibv_rereg_mr(tph, IBV_REREG_MR_CHANGE_ACCESS, null, 0n, 0n, lw);
+    const lw = IBV.ACCESS_LOCAL_WRITE;
+    const ret = ibv_rereg_mr(tph, IBV.REREG_MR_CHANGE_ACCESS, null, 0n, 0n, lw);
     s.expect(
-      ret === IBV_REREG_MR_ERR_CMD && errnoStr(a.libc.errno) === "EOPNOTSUPP",
-      `rereg of the TPH MR returned ${ret} errno ${errnoStr(a.libc.errno)}, expected ${IBV_REREG_MR_ERR_CMD} EOPNOTSUPP`,
+      ret === IBV.REREG_MR_ERR_CMD && errnoStr(a.libc.errno) === "EOPNOTSUPP",
+      `rereg of the TPH MR returned ${ret} errno ${errnoStr(a.libc.errno)}, expected ${IBV.REREG_MR_ERR_CMD} EOPNOTSUPP`,
     );
-    const ok = ibv_rereg_mr(plain, IBV_REREG_MR_CHANGE_ACCESS, null, 0n, 0n, lw);
+    const ok = ibv_rereg_mr(plain, IBV.REREG_MR_CHANGE_ACCESS, null, 0n, 0n, lw);
     s.expect(ok === 0, `rereg of the plain MR returned ${ok} errno ${errnoStr(a.libc.errno)}`);
     return "rereg(access) of the TPH MR: ERR_CMD errno EOPNOTSUPP; of a plain MR: 0";
   },
@@ -187,12 +168,12 @@ const dmabufMr: Check = {
     const cases: [string, Uint8Array, string][] = [
       [
         "FD without FD_OFFSET",
-        dmabufMrAttr(fd, { compMask: IBV_REG_MR_MASK_FD | IBV_REG_MR_MASK_IOVA }),
+        dmabufMrAttr(fd, { compMask: IBV.REG_MR_MASK_FD | IBV.REG_MR_MASK_IOVA }),
         "EINVAL",
       ],
       [
         "FD with ADDR",
-        dmabufMrAttr(fd, { compMask: IBV_REG_MR_MASK_FD | IBV_REG_MR_MASK_ADDR | IBV_REG_MR_MASK_FD_OFFSET }),
+        dmabufMrAttr(fd, { compMask: IBV.REG_MR_MASK_FD | IBV.REG_MR_MASK_ADDR | IBV.REG_MR_MASK_FD_OFFSET }),
         "EINVAL",
       ],
       [
@@ -200,8 +181,8 @@ const dmabufMr: Check = {
         dmabufMrAttr(fd, { offset: 0x1000n, iova: 0x800n, length: 0x1000 }),
         "EINVAL",
       ],
-      ["access MW_BIND", dmabufMrAttr(fd, { access: ACCESS | IBV_ACCESS.MW_BIND }), "EINVAL"],
-      ["REMOTE_WRITE without LOCAL_WRITE", dmabufMrAttr(fd, { access: IBV_ACCESS.REMOTE_WRITE }), "EINVAL"],
+      ["access MW_BIND", dmabufMrAttr(fd, { access: ACCESS | IBV.ACCESS_MW_BIND }), "EINVAL"],
+      ["REMOTE_WRITE without LOCAL_WRITE", dmabufMrAttr(fd, { access: IBV.ACCESS_REMOTE_WRITE }), "EINVAL"],
       ["past the buffer end", dmabufMrAttr(fd, { length: BUF_LEN + 0x1000 }), "EINVAL"],
       ["fd of the verbs device", dmabufMrAttr(a.ctx.cmdFd), "EINVAL"],
       ["fd 999", dmabufMrAttr(999), "EBADF"],

@@ -1,18 +1,10 @@
 /**
- * VFIO_DEVICE_FEATURE_DMA_BUF (11): the ABI an existing user depends on and every check of
+ * VFIO.FEATURE_DMA_BUF (11): the ABI an existing user depends on and every check of
  * linux-tph-stack.md section 5 in the kernel's order, driven like a C test program.
  */
-import {
-  VFIO_DEVICE_FEATURE,
-  VFIO_DEVICE_FEATURE_DMA_BUF,
-  VFIO_DEVICE_FEATURE_GET,
-  VFIO_DEVICE_FEATURE_PROBE,
-  VFIO_DEVICE_FEATURE_SET,
-  vfio_device_feature_dma_buf_mainline,
-} from "../../../kernel/include/uapi/linux/vfio.js";
+import { vfio_device_feature_dma_buf_mainline } from "../../../kernel/include/uapi/linux/vfio.js";
 import { SEEK_END } from "../../../uapi/libc.js";
 import { ibv_reg_dmabuf_mr } from "../../../uapi/verbs.js";
-import { vfioFeatureArgRaw } from "../../../uapi/vfio.js";
 import { ACC_BAR, ACC_BAR_SIZE, mkeyOf } from "../machine.js";
 import {
   ACCESS,
@@ -25,8 +17,9 @@ import {
   startOwner,
 } from "../program.js";
 import { type Check, hex, type Scenario, showC } from "../scenario.js";
+import { featureArg, VFIO } from "../uapi-h.js";
 
-const GET = VFIO_DEVICE_FEATURE_GET;
+const GET = VFIO.FEATURE_GET;
 const U64 = 1n << 64n;
 
 function owner(s: Scenario, o: Parameters<Scenario["boot"]>[0] = {}) {
@@ -85,16 +78,12 @@ const featureFlags: Check = {
     const { m, owner: o } = owner(s);
     const p = dmaBufPayload(m.headers.dmaBufStruct);
     const call = (flags: number, a: { argsz?: number } = {}) =>
-      o.libc.ioctl(
-        o.devFd,
-        VFIO_DEVICE_FEATURE,
-        vfioFeatureArgRaw(flags | VFIO_DEVICE_FEATURE_DMA_BUF, p, a),
-      );
-    s.ok("PROBE", call(VFIO_DEVICE_FEATURE_PROBE), o.libc);
-    s.ok("PROBE | GET", call(VFIO_DEVICE_FEATURE_PROBE | GET), o.libc);
-    s.fails("SET", call(VFIO_DEVICE_FEATURE_SET), o.libc, "EINVAL");
+      o.libc.ioctl(o.devFd, VFIO.DEVICE_FEATURE, featureArg(flags | VFIO.FEATURE_DMA_BUF, p, a));
+    s.ok("PROBE", call(VFIO.FEATURE_PROBE), o.libc);
+    s.ok("PROBE | GET", call(VFIO.FEATURE_PROBE | GET), o.libc);
+    s.fails("SET", call(VFIO.FEATURE_SET), o.libc, "EINVAL");
     s.fails("neither GET nor SET", call(0), o.libc, "EINVAL");
-    s.fails("GET | SET", call(GET | VFIO_DEVICE_FEATURE_SET), o.libc, "EINVAL");
+    s.fails("GET | SET", call(GET | VFIO.FEATURE_SET), o.libc, "EINVAL");
     s.fails(
       "argsz below the struct",
       call(GET, { argsz: 8 + m.headers.dmaBufStruct.size - 1 }),
@@ -113,10 +102,10 @@ const header: Check = {
   run(s) {
     const { m, owner: o } = owner(s);
     const layout = m.headers.dmaBufStruct;
-    const short = vfioFeatureArgRaw(GET | VFIO_DEVICE_FEATURE_DMA_BUF, dmaBufPayload(layout), {
+    const short = featureArg(GET | VFIO.FEATURE_DMA_BUF, dmaBufPayload(layout), {
       readable: 16,
     });
-    s.fails("header cut after 8 bytes", o.libc.ioctl(o.devFd, VFIO_DEVICE_FEATURE, short), o.libc, "EFAULT");
+    s.fails("header cut after 8 bytes", o.libc.ioctl(o.devFd, VFIO.DEVICE_FEATURE, short), o.libc, "EFAULT");
     const one = [{ offset: 0n, length: 0x1000n }];
     const parts = [
       refused(s, o, layout, "ranges announced but missing", { ranges: one, nrRanges: 2 }, "EFAULT"),
@@ -177,7 +166,7 @@ const cannotExport: Check = {
       o,
       layout,
       "PROBE",
-      { featureFlags: VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_DMA_BUF },
+      { featureFlags: VFIO.FEATURE_PROBE | VFIO.FEATURE_DMA_BUF },
       "EOPNOTSUPP",
     );
     const get = refused(s, o, layout, "GET", {}, "EOPNOTSUPP");

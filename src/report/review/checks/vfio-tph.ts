@@ -2,23 +2,14 @@
  * VFIO_DEVICE_FEATURE_DMA_BUF_TPH (13), the series' SET-only feature: every check of
  * linux-tph-stack.md section 5 in the kernel's order, driven like a C test program.
  */
-import {
-  VFIO_DEVICE_FEATURE,
-  VFIO_DEVICE_FEATURE_DMA_BUF_TPH,
-  VFIO_DEVICE_FEATURE_GET,
-  VFIO_DEVICE_FEATURE_PROBE,
-  VFIO_DEVICE_FEATURE_SET,
-  VFIO_DMA_BUF_TPH_ST,
-  VFIO_DMA_BUF_TPH_ST_EXT,
-} from "../../../kernel/include/uapi/linux/vfio.js";
-import { encodeDmaBufTph, vfioFeatureArgRaw } from "../../../uapi/vfio.js";
 import { showHints, tlpOf } from "../machine.js";
 import { exportDmaBuf, type Owner, regDmabufMr, setTph, startApp, startOwner } from "../program.js";
 import { type Check, type Scenario, showC } from "../scenario.js";
+import { dmaBufTph, featureArg, VFIO } from "../uapi-h.js";
 
-const FEATURE = VFIO_DEVICE_FEATURE_DMA_BUF_TPH;
-const SET = VFIO_DEVICE_FEATURE_SET;
-const BOTH = VFIO_DMA_BUF_TPH_ST | VFIO_DMA_BUF_TPH_ST_EXT;
+const FEATURE = VFIO.FEATURE_DMA_BUF_TPH;
+const SET = VFIO.FEATURE_SET;
+const BOTH = VFIO.DMA_BUF_TPH_ST | VFIO.DMA_BUF_TPH_ST_EXT;
 
 /** Owner with one exported buffer (no tag yet). */
 function ownerWithBuffer(s: Scenario, o: Parameters<Scenario["boot"]>[0] = {}) {
@@ -28,14 +19,14 @@ function ownerWithBuffer(s: Scenario, o: Parameters<Scenario["boot"]>[0] = {}) {
   return { m, owner, fd };
 }
 
-/** ioctl(VFIO_DEVICE_FEATURE, flags | 13) with a raw argument. */
+/** ioctl(VFIO.DEVICE_FEATURE, flags | 13) with a raw argument. */
 function feature(
   owner: Owner,
   flags: number,
   payload: Uint8Array,
   o: { argsz?: number; readable?: number } = {},
 ) {
-  return owner.libc.ioctl(owner.devFd, VFIO_DEVICE_FEATURE, vfioFeatureArgRaw(flags | FEATURE, payload, o));
+  return owner.libc.ioctl(owner.devFd, VFIO.DEVICE_FEATURE, featureArg(flags | FEATURE, payload, o));
 }
 
 const absent: Check = {
@@ -45,10 +36,10 @@ const absent: Check = {
   ref: "linux-tph-stack.md 5 (PROBE gated on completer support, v9-v11)",
   run(s) {
     const { owner, fd } = ownerWithBuffer(s, { accCompleter: 0 });
-    const set = setTph(owner, { fd, flags: VFIO_DMA_BUF_TPH_ST, st: 0x21, ph: 2 });
+    const set = setTph(owner, { fd, flags: VFIO.DMA_BUF_TPH_ST, st: 0x21, ph: 2 });
     const setShown = showC(set, owner.libc);
     s.fails("SET on a non-completer", set, owner.libc, "EOPNOTSUPP");
-    const probe = feature(owner, VFIO_DEVICE_FEATURE_PROBE | SET, encodeDmaBufTph({ fd, flags: 0 }));
+    const probe = feature(owner, VFIO.FEATURE_PROBE | SET, dmaBufTph({ fd, flags: 0 }));
     s.fails("PROBE on a non-completer", probe, owner.libc, "EOPNOTSUPP");
     return `DevCap2 TPH Completer = 0: SET ${setShown}, PROBE ${showC(probe, owner.libc)}`;
   },
@@ -61,15 +52,10 @@ const setOnly: Check = {
   ref: "linux-tph-stack.md 5",
   run(s) {
     const { owner, fd } = ownerWithBuffer(s);
-    const p = encodeDmaBufTph({ fd, flags: VFIO_DMA_BUF_TPH_ST, st: 0x21, ph: 2 });
-    s.ok("PROBE | SET", feature(owner, VFIO_DEVICE_FEATURE_PROBE | SET, p), owner.libc);
-    s.fails("GET", feature(owner, VFIO_DEVICE_FEATURE_GET, p), owner.libc, "EINVAL");
-    s.fails(
-      "PROBE | GET",
-      feature(owner, VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET, p),
-      owner.libc,
-      "EINVAL",
-    );
+    const p = dmaBufTph({ fd, flags: VFIO.DMA_BUF_TPH_ST, st: 0x21, ph: 2 });
+    s.ok("PROBE | SET", feature(owner, VFIO.FEATURE_PROBE | SET, p), owner.libc);
+    s.fails("GET", feature(owner, VFIO.FEATURE_GET, p), owner.libc, "EINVAL");
+    s.fails("PROBE | GET", feature(owner, VFIO.FEATURE_PROBE | VFIO.FEATURE_GET, p), owner.libc, "EINVAL");
     s.fails("SET with argsz 19", feature(owner, SET, p, { argsz: 19 }), owner.libc, "EINVAL");
     s.fails("SET with 14 readable bytes", feature(owner, SET, p, { readable: 14 }), owner.libc, "EFAULT");
     s.ok("SET", feature(owner, SET, p), owner.libc);
@@ -85,10 +71,10 @@ const badPh: Check = {
   run(s) {
     const { owner, fd } = ownerWithBuffer(s);
     for (const ph of [4, 0xff]) {
-      const ret = setTph(owner, { fd, flags: VFIO_DMA_BUF_TPH_ST, st: 0x21, ph });
+      const ret = setTph(owner, { fd, flags: VFIO.DMA_BUF_TPH_ST, st: 0x21, ph });
       s.fails(`SET ph=${ph}`, ret, owner.libc, "EINVAL");
     }
-    s.ok("SET ph=3", setTph(owner, { fd, flags: VFIO_DMA_BUF_TPH_ST, st: 0x21, ph: 3 }), owner.libc);
+    s.ok("SET ph=3", setTph(owner, { fd, flags: VFIO.DMA_BUF_TPH_ST, st: 0x21, ph: 3 }), owner.libc);
     return "SET ph=4 and ph=0xff -1 EINVAL, ph=3 0";
   },
 };
@@ -100,7 +86,7 @@ const badFlags: Check = {
   ref: "linux-tph-stack.md 5",
   run(s) {
     const { owner, fd } = ownerWithBuffer(s);
-    for (const flags of [1 << 2, (0x80000000 | VFIO_DMA_BUF_TPH_ST) >>> 0]) {
+    for (const flags of [1 << 2, (0x80000000 | VFIO.DMA_BUF_TPH_ST) >>> 0]) {
       s.fails(
         `SET flags=0x${flags.toString(16)}`,
         setTph(owner, { fd, flags, st: 0x21 }),
@@ -119,7 +105,7 @@ const extNeedsExt: Check = {
   ref: "linux-tph-stack.md 5",
   run(s) {
     const { owner, fd } = ownerWithBuffer(s, { accCompleter: 1 });
-    const ext = setTph(owner, { fd, flags: VFIO_DMA_BUF_TPH_ST_EXT, stExt: 0x4321, ph: 2 });
+    const ext = setTph(owner, { fd, flags: VFIO.DMA_BUF_TPH_ST_EXT, stExt: 0x4321, ph: 2 });
     const extShown = showC(ext, owner.libc);
     s.fails("SET ST_EXT on a TPH-only completer", ext, owner.libc, "EOPNOTSUPP");
     s.fails(
@@ -128,7 +114,7 @@ const extNeedsExt: Check = {
       owner.libc,
       "EOPNOTSUPP",
     );
-    s.ok("SET ST", setTph(owner, { fd, flags: VFIO_DMA_BUF_TPH_ST, st: 0x21, ph: 2 }), owner.libc);
+    s.ok("SET ST", setTph(owner, { fd, flags: VFIO.DMA_BUF_TPH_ST, st: 0x21, ph: 2 }), owner.libc);
     return `TPH-only completer: SET ST_EXT ${extShown}, SET ST 0`;
   },
 };
@@ -144,7 +130,7 @@ const otherDevice: Check = {
     const sibling = startOwner(s, m, 1, "sibling-owner");
     const theirs = s.ok("export on the sibling", exportDmaBuf(sibling, m.headers.dmaBufStruct), sibling.libc);
     const ours = s.ok("export", exportDmaBuf(owner, m.headers.dmaBufStruct), owner.libc);
-    const tag = { flags: VFIO_DMA_BUF_TPH_ST, st: 0x21, ph: 2 };
+    const tag = { flags: VFIO.DMA_BUF_TPH_ST, st: 0x21, ph: 2 };
     const other = setTph(owner, { fd: sibling.libc.sendFd(theirs, owner.libc), ...tag });
     const otherShown = showC(other, owner.libc);
     s.fails("SET with the sibling's dma-buf", other, owner.libc, "EINVAL");
@@ -192,7 +178,7 @@ const noSubstitute: Check = {
   run(s) {
     const { m, owner, fd } = ownerWithBuffer(s);
     const app = startApp(s, m);
-    s.ok("SET st=0x21 only", setTph(owner, { fd, flags: VFIO_DMA_BUF_TPH_ST, st: 0x21, ph: 2 }), owner.libc);
+    s.ok("SET st=0x21 only", setTph(owner, { fd, flags: VFIO.DMA_BUF_TPH_ST, st: 0x21, ph: 2 }), owner.libc);
     const mr = s.some("ibv_reg_mr_ex", regDmabufMr(app, owner.libc.sendFd(fd, app.libc)), app.libc);
     const h = tlpOf(m, mr);
     const why = `NIC and accelerator do Extended TPH, owner set only st=0x21: NIC sends ${showHints(h)}`;
