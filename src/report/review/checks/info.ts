@@ -6,13 +6,11 @@
 import { type DmaBufOps, dmaBufExport, dmaBufFd } from "../../../kernel/dma-buf/dma-buf.js";
 import { EINVAL } from "../../../kernel/errno.js";
 import { pcieTphEnabledReqType } from "../../../kernel/pci/tph.js";
-import { getField } from "../../../pcie/bits.js";
-import { TPH } from "../../../pcie/registers.js";
 import { ibv_alloc_dmah } from "../../../uapi/verbs.js";
 import { NIC, showHints, tlpOf } from "../machine.js";
 import { type App, regDmabufMr, startApp } from "../program.js";
 import type { Check } from "../scenario.js";
-import { dmahInitAttr } from "../uapi-h.js";
+import { dmahInitAttr, PCI } from "../uapi-h.js";
 
 const reservedCompleter: Check = {
   id: "tph-rp-reserved-completer",
@@ -22,7 +20,7 @@ const reservedCompleter: Check = {
   run(s) {
     const m = s.boot({ rpCompleter: 2 });
     const nic = m.k.pciDev(NIC)!;
-    const en = getField(nic.cfg.read32(nic.tphCap + TPH.CTRL.offset), TPH.CTRL.fields.REQ_EN.mask);
+    const en = (nic.cfg.read32(nic.tphCap + PCI.TPH_CTRL) & PCI.TPH_CTRL_REQ_EN_MASK) >> 8;
     const what =
       en === 2 ? "the reserved value passes through" : en === 0 ? "folded into none, TPH left off" : "";
     return `Root Port completer 2: NIC requester type ${pcieTphEnabledReqType(nic)}, Requester Enable ${en} (${what})`;

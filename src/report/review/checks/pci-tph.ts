@@ -18,14 +18,12 @@ import {
   TPH_MEM_TYPE_PM,
   TPH_MEM_TYPE_VM,
 } from "../../../kernel/pci/tph.js";
-import { getField } from "../../../pcie/bits.js";
-import { TPH } from "../../../pcie/registers.js";
 import { ibv_alloc_dmah, ibv_reg_mr_ex } from "../../../uapi/verbs.js";
 import type { Machine } from "../machine.js";
 import { ACC, NIC, showHints, tlpOf } from "../machine.js";
 import { startApp, userMrAttr } from "../program.js";
 import { type Check, hex, type Scenario } from "../scenario.js";
-import { dmahInitAttr } from "../uapi-h.js";
+import { dmahInitAttr, PCI } from "../uapi-h.js";
 
 function dev(m: Machine, bdf: string): PciDev {
   return m.k.pciDev(bdf)!;
@@ -33,7 +31,7 @@ function dev(m: Machine, bdf: string): PciDev {
 
 /** The TPH Requester Enable field as the device holds it. */
 function reqEn(pdev: PciDev): number {
-  return getField(pdev.cfg.read32(pdev.tphCap + TPH.CTRL.offset), TPH.CTRL.fields.REQ_EN.mask);
+  return (pdev.cfg.read32(pdev.tphCap + PCI.TPH_CTRL) & PCI.TPH_CTRL_REQ_EN_MASK) >> 8;
 }
 
 const enableOrder: Check = {
@@ -97,7 +95,7 @@ const stEntry: Check = {
     const m = s.boot();
     const { k } = m;
     const nic = dev(m, NIC);
-    const entry = (i: number) => nic.cfg.read16(nic.tphCap + TPH.ST_TABLE + 2 * i);
+    const entry = (i: number) => nic.cfg.read16(nic.tphCap + PCI.TPH_ST_TABLE + 2 * i);
     s.kret("index 7 of 8", pcieTphSetStEntry(k, nic, 7, 0x1234), "0");
     s.expect(
       entry(7) === 0x1234 && reqEn(nic) === 3,
