@@ -27,6 +27,13 @@ function valueArms(path: string, options: readonly OptionSpec[]): string[] {
     });
 }
 
+/** Shell assignments for a command's positional arguments: file names or a word list. */
+function argsCompletion(cmd: Command): string {
+  const c = cmd.args?.complete;
+  if (c === undefined) return "";
+  return c === "file" ? "; files=1" : `; args=${q(c.join(" "))}`;
+}
+
 interface Level {
   readonly path: string;
   readonly cmd: Command;
@@ -67,12 +74,14 @@ ${subs.join("\n")}
 ${all.flatMap((l) => valueArms(l.path, l.cmd.options)).join("\n")}
     esac
   fi
-  local words="" files=""
+  local words="" files="" args=""
   case "$path" in
-${all.map((l) => `    ${q(l.path)}) words=${q(words(l).join(" "))}${l.cmd.args?.complete === "file" ? "; files=1" : ""} ;;`).join("\n")}
+${all.map((l) => `    ${q(l.path)}) words=${q(words(l).join(" "))}${argsCompletion(l.cmd)} ;;`).join("\n")}
   esac
   if [[ -n "$files" && "$cur" != -* ]]; then
     COMPREPLY=($(compgen -f -- "$cur"))
+  elif [[ -n "$args" && "$cur" != -* ]]; then
+    COMPREPLY=($(compgen -W "$args" -- "$cur"))
   else
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
   fi
