@@ -26,7 +26,9 @@ export async function main(
   io: Io,
   commands: readonly Command[] = COMMANDS,
 ): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...afterFirst] = argv;
+  // `tphlab help run` is `tphlab run --help`.
+  const [name, ...rest] = first === "help" && afterFirst.length > 0 ? [...afterFirst, "--help"] : argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout(helpText(commands));
     return name === undefined ? EXIT.USAGE : EXIT.OK;

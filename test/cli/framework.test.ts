@@ -172,6 +172,11 @@ describe("every command", () => {
     );
   });
 
+  it("takes `help COMMAND` for `COMMAND --help`", async () => {
+    expect((await tphlab(["help", "tlp", "decode"])).out).toBe((await tphlab(["tlp", "decode", "--help"])).out);
+    expect((await tphlab(["help", "bw"])).out).toMatch(/^usage: tphlab bw /);
+  });
+
   it("answers --version and version alike", async () => {
     const a = await tphlab(["--version"]);
     expect(a.out).toMatch(/^tphlab \d+\.\d+\.\d+\n$/);
