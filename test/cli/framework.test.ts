@@ -173,7 +173,9 @@ describe("every command", () => {
   });
 
   it("takes `help COMMAND` for `COMMAND --help`", async () => {
-    expect((await tphlab(["help", "tlp", "decode"])).out).toBe((await tphlab(["tlp", "decode", "--help"])).out);
+    expect((await tphlab(["help", "tlp", "decode"])).out).toBe(
+      (await tphlab(["tlp", "decode", "--help"])).out,
+    );
     expect((await tphlab(["help", "bw"])).out).toMatch(/^usage: tphlab bw /);
   });
 
