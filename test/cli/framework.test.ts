@@ -297,6 +297,27 @@ describe("shell completion", () => {
       expect(complete(["tphlab", "run", "READ"])).toEqual(["README.md"]);
     },
   );
+  it.skipIf(spawnSync("zsh", ["--version"]).status !== 0)(
+    "zsh: the function offers the same words",
+    async () => {
+      const script = (await tphlab(["completion", "zsh"])).out;
+      const words = (line: string) => {
+        const r = spawnSync(
+          "zsh",
+          [
+            "-c",
+            `${script}\nCOMP_WORDS=(${line}); COMP_CWORD=$(( \${#COMP_WORDS} - 1 )); _tphlab; print -l -- $COMPREPLY`,
+          ],
+          { encoding: "utf8" },
+        );
+        return r.stdout.split("\n").filter(Boolean);
+      };
+      // zsh itself filters by the typed prefix afterwards, so the function offers every candidate.
+      expect(words("tphlab tlp encode --kind C")).toEqual(["MWr", "MRd", "Cpl", "CplD"]);
+      expect(words("tphlab tlp ''")).toEqual(["decode", "encode"]);
+      expect(words("tphlab review --revision ''")).toEqual(["mainline", "rfc", "v11", "proposed"]);
+    },
+  );
   it("zsh: the same function through bashcompinit", async () => {
     const r = await tphlab(["completion", "zsh"]);
     expect(r.out).toMatch(/^#compdef tphlab\n/);
