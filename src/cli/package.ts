@@ -35,12 +35,12 @@ export function shippedExamples(io: Io): string[] {
  * (a bare name, with or without .yaml), else X (so the error names what the user typed).
  */
 export function resolveScenarioPath(io: Io, given: string): string {
+  const name = given.replace(/\.yaml$/, "");
+  if (given.includes("/") || !shippedExamples(io).includes(name)) return given;
   try {
     io.readFile(given);
     return given;
   } catch {
-    const name = given.replace(/\.yaml$/, "");
-    if (!given.includes("/") && shippedExamples(io).includes(name)) return `${EXAMPLES_DIR}/${name}.yaml`;
-    return given;
+    return `${EXAMPLES_DIR}/${name}.yaml`;
   }
 }
