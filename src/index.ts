@@ -184,3 +184,4 @@ export type { PciFunctionDesc, TphLocationName, TphModeName } from "./hw/pci-fun
 export type { StInfoFields } from "./hw/platform-firmware.js";
 export type { BarDesc, MsixDesc, PciFunctionType } from "./hw/pci-function-desc.js";
 export type { StInfoHalf } from "./hw/platform-firmware.js";
+export type { Diagnostic } from "./scenario/diagnostics.js";
