@@ -185,3 +185,5 @@ export type { StInfoFields } from "./hw/platform-firmware.js";
 export type { BarDesc, MsixDesc, PciFunctionType } from "./hw/pci-function-desc.js";
 export type { StInfoHalf } from "./hw/platform-firmware.js";
 export type { Diagnostic } from "./scenario/diagnostics.js";
+export type { RevisionBase } from "./kernel/revision.js";
+export type { VfioTphTagLimit } from "./kernel/vfio/pci/vfio_pci_core.js";
