@@ -187,3 +187,7 @@ export type { StInfoHalf } from "./hw/platform-firmware.js";
 export type { Diagnostic } from "./scenario/diagnostics.js";
 export type { RevisionBase } from "./kernel/revision.js";
 export type { VfioTphTagLimit } from "./kernel/vfio/pci/vfio_pci_core.js";
+export type { ByteLedger, HitsMisses, KernelCallRow, RunConfig } from "./scenario/result.js";
+export type { HostInfo } from "./report/lspci/host.js";
+export type { NameMode } from "./pcie/pci-ids.js";
+export type { HostResource } from "./report/lspci/host.js";
