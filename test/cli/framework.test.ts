@@ -277,7 +277,7 @@ function complete(words: readonly string[]): string[] {
 
 describe("shell completion", () => {
   it.skipIf(spawnSync("bash", ["--version"]).status !== 0)(
-    "bash: commands, subcommands, options and their values",
+    "bash: commands, subcommands, options and their values (needs bash)",
     () => {
       expect(complete(["tphlab", "r"])).toEqual(["run", "review"]);
       expect(complete(["tphlab", "--v"])).toEqual(["--version"]);
@@ -295,7 +295,7 @@ describe("shell completion", () => {
     },
   );
   it.skipIf(spawnSync("zsh", ["--version"]).status !== 0)(
-    "zsh: the function offers the same words",
+    "zsh: the function offers the same words (needs zsh)",
     async () => {
       const script = (await tphlab(["completion", "zsh"])).out;
       const words = (line: string) => {
