@@ -7,7 +7,8 @@ import { main } from "../src/cli/main.js";
 const boom: Command = {
   name: "boom",
   summary: "fails on input",
-  usage: "tphlab boom",
+  synopsis: [""],
+  options: [],
   run: () => {
     throw inputError("--x", "must be even");
   },

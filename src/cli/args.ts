@@ -1,26 +1,5 @@
-/**
- * Flag parsing on top of node:util parseArgs, turning its errors into InputError (exit 2), plus
- * validated number parsing that names the flag in every error.
- */
-import { type ParseArgsConfig, parseArgs } from "node:util";
+/** Validated flag values (numbers, choices) that name the flag in every error (exit 2). */
 import { inputError } from "../base/errors.js";
-import { parseRevisionSpec, type RevisionName } from "../kernel/revision.js";
-
-type Options = NonNullable<ParseArgsConfig["options"]>;
-
-export interface ParsedFlags {
-  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
-  positionals: string[];
-}
-
-export function parseFlags(argv: readonly string[], options: Options, allowPositionals = true): ParsedFlags {
-  try {
-    const r = parseArgs({ args: [...argv], options, allowPositionals, strict: true });
-    return { values: r.values as ParsedFlags["values"], positionals: r.positionals };
-  } catch (e) {
-    throw inputError("", (e as Error).message.replace(/\.?\s*(Did you forget|To specify).*$/s, ""), "usage");
-  }
-}
 
 /** Parse an integer flag value: decimal or 0x-hex, within [min, max]. */
 export function intFlag(flag: string, text: string | undefined, min: number, max: number): number {
@@ -44,13 +23,6 @@ export function optIntFlag(
 }
 
 /** Parse one of a fixed set of words. */
-/** A revision spec (BASE[+FIX...]) given to `flag`, in canonical form; the parser's issues otherwise. */
-export function revisionFlag(flag: string, text: string): RevisionName {
-  const spec = parseRevisionSpec(text);
-  if (!spec.ok) throw inputError(flag, spec.issues.join("; "), "choice");
-  return spec.name;
-}
-
 export function choiceFlag<T extends string>(flag: string, text: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(text)) return text as T;
   throw inputError(flag, `expected one of ${choices.join(", ")}, found '${text}'`, "choice");

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { nodeIo } from "./io.js";
+import { exitQuietlyOnClosedPipe, nodeIo } from "./io.js";
 import { main } from "./main.js";
 
+exitQuietlyOnClosedPipe();
 main(process.argv.slice(2), nodeIo()).then(
   (code) => {
     process.exitCode = code;

@@ -3,6 +3,7 @@
  * in-memory streams and files, and the bin wires it to the process.
  */
 import { readdirSync, readlinkSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { readInputFile, tooLargeError } from "../base/input-file.js";
 
 export interface Io {
@@ -17,6 +18,8 @@ export interface Io {
   readLink(path: string): string;
   /** List a directory's entries; throws on failure. */
   readDir(path: string): string[];
+  /** Standard input, one line at a time as it arrives (without the line ending). */
+  stdinLines(): AsyncIterable<string>;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -27,8 +30,23 @@ export function nodeIo(): Io {
     readFile: (p, maxBytes) => readInputFile(p, maxBytes),
     readDir: (p) => readdirSync(p),
     readLink: (p) => readlinkSync(p),
+    stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY }),
     env: process.env,
   };
+}
+
+/**
+ * End the process quietly when the reader of stdout or stderr goes away (`tphlab abi | head -1`):
+ * the reader has what it wanted, so exit 0 with no message, as ripgrep does. Other stream errors
+ * are real and propagate.
+ */
+export function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+      process.exit(0);
+    });
+  }
 }
 
 /** An Io that records output; files come from the real file system unless `files` maps them. */
@@ -36,7 +54,7 @@ export interface CapturedIo extends Io {
   out: string;
   err: string;
 }
-export function captureIo(files: Record<string, string | Uint8Array> = {}): CapturedIo {
+export function captureIo(files: Record<string, string | Uint8Array> = {}, stdin = ""): CapturedIo {
   const base = nodeIo();
   const io: CapturedIo = {
     out: "",
@@ -56,6 +74,11 @@ export function captureIo(files: Record<string, string | Uint8Array> = {}): Capt
     },
     readDir: base.readDir,
     readLink: base.readLink,
+    async *stdinLines() {
+      const lines = stdin.split(/\r?\n/);
+      if (lines.at(-1) === "") lines.pop();
+      yield* lines;
+    },
     env: {},
   };
   return io;

@@ -1,19 +1,24 @@
 /**
  * `tphlab` entry point as a pure function: main(argv, io) -> exit status.
- * 0 success, 1 a check failed (e.g. review found failures the user asked to gate on), 2 bad input.
- * Bad input prints one line per problem, never a stack trace.
+ * 0 success, 1 a check failed (e.g. review found failures the user asked to gate on, a decoded
+ * TLP breaks a rule), 2 bad input. Bad input prints one line per problem, never a stack trace.
  */
 import { InputError, ModelError } from "../base/errors.js";
-import type { Command } from "./command.js";
+import { type Command, invoke } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
 import type { Io } from "./io.js";
+import { packageVersion } from "./package.js";
 
 export const EXIT = { OK: 0, FAIL: 1, USAGE: 2, INTERNAL: 70 } as const;
 
 function helpText(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return `usage: tphlab COMMAND [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'tphlab COMMAND --help' for a command's options.\n`;
+  return (
+    "usage: tphlab COMMAND [options]\n       tphlab --version\n\n" +
+    `commands:\n${lines.join("\n")}\n\n` +
+    "Every command takes --json and --help. Run 'tphlab COMMAND --help' for a command's options.\n"
+  );
 }
 
 export async function main(
@@ -21,22 +26,25 @@ export async function main(
   io: Io,
   commands: readonly Command[] = COMMANDS,
 ): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...afterFirst] = argv;
+  // `tphlab help run` is `tphlab run --help`.
+  const [name, ...rest] = first === "help" && afterFirst.length > 0 ? [...afterFirst, "--help"] : argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout(helpText(commands));
     return name === undefined ? EXIT.USAGE : EXIT.OK;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (!cmd) {
-    io.stderr(`tphlab: unknown command '${name}' (try 'tphlab --help')\n`);
-    return EXIT.USAGE;
-  }
-  if (rest.includes("--help") || rest.includes("-h")) {
-    io.stdout(`usage: ${cmd.usage}\n`);
+  if (name === "--version") {
+    io.stdout(`tphlab ${packageVersion(io)}\n`);
     return EXIT.OK;
   }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    const what = name.startsWith("-") ? "option" : "command";
+    io.stderr(`tphlab: unknown ${what} '${name}' (try 'tphlab --help')\n`);
+    return EXIT.USAGE;
+  }
   try {
-    return await cmd.run(rest, io);
+    return await invoke(cmd, rest, io);
   } catch (e) {
     if (e instanceof InputError) {
       for (const issue of e.issues) {

@@ -32,10 +32,18 @@ export function encodeTphPrefix(stHigh: number): number {
 
 /**
  * Decode one prefix DW found at byte `offset` (its Fmt is 100b). Returns ST[15:8] for the TPH
- * prefix; any other prefix type, a second TPH prefix, or set reserved bits are errors: the model
- * carries no PASID/vendor/IDE prefixes and no AMA/AV (PCIe 6.x, byte 2 bits 7:4).
+ * prefix; any other prefix type is an error: the model carries no PASID/vendor/IDE prefixes. A
+ * second TPH prefix or set reserved bits (AMA/AV are not modelled, PCIe 6.x byte 2 bits 7:4) break
+ * a rule: reported through `flag` when given (the decoder goes on), else thrown.
  */
-export function decodeTphPrefix(dw: number, offset: number, seenStHigh: number | undefined): number {
+export function decodeTphPrefix(
+  dw: number,
+  offset: number,
+  seenStHigh: number | undefined,
+  flag: (path: string, message: string, code: string) => void = (path, message, code) => {
+    throw tlpError(path, message, code);
+  },
+): number {
   const type = getField(dw, TLP_TPH_PREFIX.TYPE);
   const row = tlpTypeOf(TLP_FMT.PREFIX, type);
   const typeBits = type.toString(2).padStart(5, "0");
@@ -48,10 +56,10 @@ export function decodeTphPrefix(dw: number, offset: number, seenStHigh: number |
       "unsupported",
     );
   }
-  if (seenStHigh !== undefined) throw tlpError(`byte ${offset}`, "second TPH prefix in one TLP", "duplicate");
+  if (seenStHigh !== undefined) flag(`byte ${offset}`, "second TPH prefix in one TLP", "duplicate");
   const reserved = getField(dw, TLP_TPH_PREFIX.RESERVED);
   if (reserved !== 0) {
-    throw tlpError(
+    flag(
       `byte ${offset + 2}`,
       `TPH prefix bytes 2-3 are reserved in this model (AMA/AV not modelled), found 0x${hex(reserved, 4)}`,
       "reserved",

@@ -25,30 +25,27 @@
  *         +-------------------------------+---------------+---------------+
  *  then Length DW of data (MWr, CplD), then the ECRC DW when TD = 1.
  *
- * decodeTlp is strict: bytes that do not map onto a valid TLP value (reserved bits set, rules
- * broken) are TlpErrors naming the byte or field. A real receiver ignores reserved bits (section
- * 2.3); the model flags them because it cannot represent them and must re-encode byte-exactly.
+ * Decoding is in ./tlp-decode.ts: decodeTlp is strict (bytes that do not map onto a valid TLP value
+ * are TlpErrors naming the byte or field); analyzeTlp decodes as a protocol analyzer does, listing
+ * the rules a TLP breaks and accepting a header without its payload. A real receiver ignores
+ * reserved bits (section 2.3); the model flags them because it cannot represent them.
  */
-import { getField, hex, setField } from "./bits.js";
-import { decodeTphPrefix, encodeTphPrefix, stByteOf } from "./tlp-prefix.js";
+import { hex, setField } from "./bits.js";
+import { encodeTphPrefix, stByteOf } from "./tlp-prefix.js";
 import { type EncodeOptions, validateTlp } from "./tlp-rules.js";
 import {
   type CompletionTlp,
   CPL_STATUS,
-  type CplStatus,
   type MemRequestTlp,
   TLP_ADDR_LO,
   TLP_CPL_DW1,
   TLP_CPL_DW2,
   TLP_DW0,
-  TLP_FMT,
   TLP_REQ_DW1,
   type Tlp,
   TlpError,
   type TlpTypeRow,
-  tlpError,
   tlpRowFor,
-  tlpTypeOf,
 } from "./tlp-types.js";
 
 export type { EncodeOptions } from "./tlp-rules.js";
@@ -126,189 +123,9 @@ export function encodeTlp(tlp: Tlp, opts: EncodeOptions = {}): Uint8Array {
   return out;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Decode.
-
-/** A cursor over the input that names absolute byte offsets in its errors. */
-class Reader {
-  readonly view: DataView;
-  constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  dw(offset: number, what: string): number {
-    if (offset + 4 > this.bytes.length) {
-      throw tlpError(
-        `byte ${offset}`,
-        `TLP truncated: ${what} needs bytes ${offset}..${offset + 3}, have ${this.bytes.length}`,
-        "truncated",
-      );
-    }
-    return this.view.getUint32(offset);
-  }
-}
-
-const bits = (v: number, width: number) => `${v.toString(2).padStart(width, "0")}b`;
-
-/** Look up DW0's (Fmt, Type); unknown or unmodelled encodings are errors naming the byte. */
-function rowAt(dw0: number, offset: number): TlpTypeRow {
-  const fmt = getField(dw0, TLP_DW0.FMT);
-  const type = getField(dw0, TLP_DW0.TYPE);
-  const row = tlpTypeOf(fmt, type);
-  const what = `Fmt ${bits(fmt, 3)}, Type ${bits(type, 5)}`;
-  if (!row) throw tlpError(`byte ${offset}`, `reserved/unknown TLP encoding (${what})`, "unknown-type");
-  if (!row.modelled)
-    throw tlpError(`byte ${offset}`, `${row.name} TLP (${what}) is not modelled`, "unsupported");
-  return row;
-}
-
-/** Fields of DW0 every TLP shares. */
-function commonFields(dw0: number) {
-  return {
-    tc: getField(dw0, TLP_DW0.TC),
-    attr: (getField(dw0, TLP_DW0.ATTR2) << 2) | getField(dw0, TLP_DW0.ATTR10),
-    ln: getField(dw0, TLP_DW0.LN) === 1,
-    ep: getField(dw0, TLP_DW0.EP) === 1,
-  };
-}
-
-/** Payload and digest after a header ending at `end`; the input must end exactly after them. */
-function tail(r: Reader, end: number, dataDw: number, td: boolean): { data: Uint8Array; ecrc?: number } {
-  const need = end + dataDw * 4 + (td ? 4 : 0);
-  if (r.bytes.length < need) {
-    const what = `${dataDw > 0 ? `${dataDw} DW of data` : ""}${dataDw > 0 && td ? " and " : ""}${td ? "the ECRC DW (TD = 1)" : ""}`;
-    throw tlpError(
-      `byte ${end}`,
-      `TLP truncated: expected ${what} (${need - end} bytes), have ${r.bytes.length - end}`,
-      "truncated",
-    );
-  }
-  if (r.bytes.length > need) {
-    throw tlpError(`byte ${need}`, `${r.bytes.length - need} bytes after the end of the TLP`, "trailing");
-  }
-  const data = r.bytes.slice(end, end + dataDw * 4);
-  return td ? { data, ecrc: r.view.getUint32(need - 4) } : { data };
-}
-
-function decodeMem(r: Reader, row: TlpTypeRow, at: number, stHigh: number | undefined): MemRequestTlp {
-  const dw0 = r.dw(at, "DW0");
-  const dw1 = r.dw(at + 4, "DW1");
-  const hi = row.addressBits === 64 ? r.dw(at + 8, "DW2") : 0;
-  const lo = r.dw(at + (row.headerDw - 1) * 4, `DW${row.headerDw - 1}`);
-  const kind = row.name as MemRequestTlp["kind"];
-  const th = getField(dw0, TLP_DW0.TH) === 1;
-  const tagHigh = (getField(dw0, TLP_DW0.T9) << 1) | getField(dw0, TLP_DW0.T8);
-  const ph = getField(lo, TLP_ADDR_LO.PH);
-  if (row.flow === "posted" && tagHigh !== 0) {
-    throw tlpError(
-      `byte ${at + 1}`,
-      `T9/T8 (Tag[9:8]) are reserved in posted requests, found ${bits(tagHigh, 2)}`,
-      "reserved",
-    );
-  }
-  if (!th && ph !== 0) {
-    throw tlpError(
-      `byte ${at + row.headerDw * 4 - 1}`,
-      `bits 1:0 (PH) are reserved when TH = 0, found ${bits(ph, 2)}`,
-      "reserved",
-    );
-  }
-  if (!th && stHigh !== undefined) throw tlpError(`byte ${at + 1}`, "TPH prefix present but TH = 0", "tph");
-  const lengthDw = getField(dw0, TLP_DW0.LENGTH) || 1024;
-  const stByte = th ? stByteOf(kind) : undefined;
-  const tagLow = getField(dw1, TLP_REQ_DW1.TAG);
-  const beByte = getField(dw1, TLP_REQ_DW1.BE);
-  const stLow = stByte === "tag" ? tagLow : beByte;
-  const { data, ecrc } = tail(
-    r,
-    at + row.headerDw * 4,
-    row.hasData ? lengthDw : 0,
-    getField(dw0, TLP_DW0.TD) === 1,
-  );
-  const base = {
-    ...commonFields(dw0),
-    ...(ecrc !== undefined ? { ecrc } : {}),
-    addressBits: row.addressBits ?? 32,
-    address: (BigInt(hi) << 32n) | BigInt((lo & TLP_ADDR_LO.ADDR) >>> 0),
-    lengthDw,
-    requesterId: getField(dw1, TLP_REQ_DW1.REQUESTER_ID),
-    at: getField(dw0, TLP_DW0.AT),
-    th,
-    ...(th ? { ph, st: ((stHigh ?? 0) << 8) | stLow } : {}),
-    ...(stHigh !== undefined ? { tphPrefix: true as const } : {}),
-    ...(stByte === "tag" ? {} : { tag: (tagHigh << 8) | tagLow }),
-    ...(stByte === "be" ? {} : { firstBe: beByte & 0xf, lastBe: beByte >> 4 }),
-  };
-  return kind === "MWr" ? { kind, ...base, data } : { kind, ...base };
-}
-
-function decodeCpl(r: Reader, row: TlpTypeRow, at: number, stHigh: number | undefined): CompletionTlp {
-  const dw0 = r.dw(at, "DW0");
-  const dw1 = r.dw(at + 4, "DW1");
-  const dw2 = r.dw(at + 8, "DW2");
-  if (stHigh !== undefined)
-    throw tlpError(`byte ${at}`, `TPH prefix on a ${row.name}: TPH is for memory requests`, "tph");
-  if (getField(dw0, TLP_DW0.TH) !== 0)
-    throw tlpError(`byte ${at + 1}`, "bit 0 (TH) is reserved in completions", "reserved");
-  const atField = getField(dw0, TLP_DW0.AT);
-  if (atField !== 0)
-    throw tlpError(
-      `byte ${at + 2}`,
-      `bits 3:2 (AT) must be 00b in completions, found ${bits(atField, 2)}`,
-      "reserved",
-    );
-  const lengthField = getField(dw0, TLP_DW0.LENGTH);
-  if (!row.hasData && lengthField !== 0) {
-    throw tlpError(
-      `byte ${at + 3}`,
-      `Length is reserved in a Cpl (no data), found ${lengthField}`,
-      "reserved",
-    );
-  }
-  const statusBits = getField(dw1, TLP_CPL_DW1.STATUS);
-  const status = (Object.keys(CPL_STATUS) as CplStatus[]).find((k) => CPL_STATUS[k] === statusBits);
-  if (!status)
-    throw tlpError(`byte ${at + 6}`, `Completion Status ${bits(statusBits, 3)} is reserved`, "reserved");
-  if (getField(dw2, TLP_CPL_DW2.RESERVED) !== 0)
-    throw tlpError(`byte ${at + 11}`, "bit 7 (before Lower Address) is reserved", "reserved");
-  const lengthDw = lengthField || 1024;
-  const { data, ecrc } = tail(r, at + 12, row.hasData ? lengthDw : 0, getField(dw0, TLP_DW0.TD) === 1);
-  const tagHigh = (getField(dw0, TLP_DW0.T9) << 1) | getField(dw0, TLP_DW0.T8);
-  const base = {
-    ...commonFields(dw0),
-    ...(ecrc !== undefined ? { ecrc } : {}),
-    completerId: getField(dw1, TLP_CPL_DW1.COMPLETER_ID),
-    status,
-    bcm: getField(dw1, TLP_CPL_DW1.BCM) === 1,
-    byteCount: getField(dw1, TLP_CPL_DW1.BYTE_COUNT) || 4096,
-    requesterId: getField(dw2, TLP_CPL_DW2.REQUESTER_ID),
-    tag: (tagHigh << 8) | getField(dw2, TLP_CPL_DW2.TAG),
-    lowerAddress: getField(dw2, TLP_CPL_DW2.LOWER_ADDRESS),
-  };
-  return row.hasData ? { kind: "CplD", ...base, lengthDw, data } : { kind: "Cpl", ...base };
-}
-
-/**
- * Decode wire bytes (prefix first, big-endian) into a TLP value. Throws TlpError, and nothing
- * else, for anything that is not exactly one valid modelled TLP.
- */
-export function decodeTlp(bytes: Uint8Array): Tlp {
-  const r = new Reader(bytes);
-  let at = 0;
-  let stHigh: number | undefined;
-  let dw0 = r.dw(0, "DW0");
-  while (getField(dw0, TLP_DW0.FMT) === TLP_FMT.PREFIX) {
-    stHigh = decodeTphPrefix(dw0, at, stHigh);
-    at += 4;
-    dw0 = r.dw(at, "the header after a prefix");
-  }
-  const row = rowAt(dw0, at);
-  const tlp = row.flow === "completion" ? decodeCpl(r, row, at, stHigh) : decodeMem(r, row, at, stHigh);
-  const issues = validateTlp(tlp);
-  if (issues.length > 0) throw new TlpError(issues);
-  return tlp;
-}
-
 /** Bytes as spaced lowercase hex ("60 00 00 10 ..."), the CLI's and tests' notation. */
 export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => hex(b, 2)).join(" ");
 }
+
+export { analyzeTlp, decodeTlp, type TlpAnalysis, type TlpViolation } from "./tlp-decode.js";

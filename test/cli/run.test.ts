@@ -46,7 +46,7 @@ describe("tphlab run", () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.seed).toBe(9);
-    expect(Object.keys(j.results)).toEqual(["proposed", "rfc", "v11"]);
+    expect(Object.keys(j.results)).toEqual(["rfc", "v11", "proposed"]); // canonical order
   });
 
   it("a bad file: exit 2, every problem on its own line with file:line:col and path", async () => {

@@ -225,14 +225,10 @@ describe("tphlab tlp decode", () => {
     await badInput(/^tphlab tlp: HEX: not hex: 'zz'$/m, "decode", "00 zz");
     await badInput(/HEX: no bytes given/, "decode");
   });
-  it("rejects malformed TLPs naming the byte", async () => {
-    await badInput(
-      /byte 11: bits 1:0 \(PH\) are reserved when TH = 0/,
-      "decode",
-      "00 00 00 01 03 00 07 0f 00 00 10 02",
-    );
+  it("rejects bytes that are not a TLP, naming the byte", async () => {
     await badInput(/byte 0: reserved\/unknown TLP encoding/, "decode", "03 00 00 01 03 00 07 0f 00 00 10 00");
-    await badInput(/byte 12: TLP truncated/, "decode", "40 00 00 01 03 00 00 0f 00 00 10 00");
+    await badInput(/byte 12: TLP truncated/, "decode", "40 00 00 02 03 00 00 ff 00 00 10 00 01 02 03 04");
+    await badInput(/byte 8: TLP truncated/, "decode", "00 00 00 01 03 00 07 0f 00 00");
   });
 });
 

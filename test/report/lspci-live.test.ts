@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { invoke } from "../../src/cli/command.js";
 import { lspciCommand } from "../../src/cli/commands/lspci.js";
 import { captureIo } from "../../src/cli/io.js";
 import { parseLspciDump } from "../../src/pcie/dump.js";
@@ -46,9 +47,9 @@ const lspciVersion = haveLspci ? probe.stdout.toString().trim() : "";
 const SYSFS = "/sys/bus/pci/devices";
 const haveSysfs = existsSync(SYSFS) && readdirSync(SYSFS).length > 0;
 
-const tphlab = (args: string[]) => {
+const tphlab = async (args: string[]) => {
   const io = captureIo();
-  const code = lspciCommand.run(args, io);
+  const code = await invoke(lspciCommand, args, io);
   return { code, out: io.out };
 };
 
@@ -57,10 +58,10 @@ describe("live system", () => {
   const skip = reason === "" ? "" : ` (skipped: ${reason})`;
   it.skipIf(reason !== "").each(["-v", "-vv", "-vvv"])(
     `%s prints lspci's lines both ways${skip}`,
-    (flag) => {
+    async (flag) => {
       const lspci = runLspci([flag]);
       expect(lspci.ok).toBe(true);
-      const ours = tphlab([flag]);
+      const ours = await tphlab([flag]);
       expect(ours.code).toBe(0);
       expect(headingLines(ours.out)).toEqual(headingLines(lspci.out));
       expect(firstDropped(ours.out, lspci.out)).toBeUndefined();
@@ -70,10 +71,10 @@ describe("live system", () => {
   );
   it.skipIf(reason !== "").each(["-n", "-nn", "-x", "-xxx", "-t", "-tv", "-tnn"])(
     `%s is byte-identical to lspci's${skip}`,
-    (flag) => {
+    async (flag) => {
       const lspci = runLspci([flag]);
       expect(lspci.ok).toBe(true);
-      expect(tphlab([flag]).out).toBe(lspci.out);
+      expect((await tphlab([flag])).out).toBe(lspci.out);
     },
     30_000,
   );

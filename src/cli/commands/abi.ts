@@ -3,37 +3,20 @@
  * text, or JSON), and the cross-revision verdicts: a program built against one revision's headers
  * on a kernel of another, field by field, with the ioctl result obtained from the kernel model.
  */
-import { inputError } from "../../base/errors.js";
-import { REVISION_NAMES, type RevisionName, sortRevisions } from "../../kernel/revision.js";
+import { REVISION_NAMES, type RevisionName } from "../../kernel/revision.js";
 import { abiLayouts, formatLayout, layoutJson } from "../../uapi/abi.js";
 import { kernelRunFeature } from "../../uapi/abi-kernel.js";
 import type { RunFeature } from "../../uapi/abi-run.js";
 import { abiVerdicts, formatVerdicts } from "../../uapi/abi-verdicts.js";
-import { parseFlags, revisionFlag } from "../args.js";
 import type { Command } from "../command.js";
 import type { Io } from "../io.js";
+import { parseRevisions, REVISION_OPTION } from "../revisions.js";
 
-const OPTIONS = {
-  revision: { type: "string", multiple: true },
-  json: { type: "boolean" },
-} as const;
-
-const USAGE = `tphlab abi [--revision NAME]... [--json]
-  --revision NAME   ${REVISION_NAMES.join(", ")}, optionally +FIX[+FIX...] (repeatable; default:
-                    the four bases, in that order)
-  --json            one object: a key per layout ("STRUCT" when identical in every selected
-                    revision, else "STRUCT@REVISION") holding { size, align, fields, padding },
-                    plus "verdicts": the cross-revision results`;
-
-function parseRevisions(values: Record<string, unknown>): RevisionName[] {
-  const given = values.revision;
-  if (given === undefined) return [...REVISION_NAMES];
-  const list = (Array.isArray(given) ? given : [given]).map((t) => revisionFlag("--revision", String(t)));
-  const dup = list.find((r, i) => list.indexOf(r) !== i);
-  if (dup) throw inputError("--revision", `'${dup}' given twice`, "duplicate");
-  // Print in the canonical order whatever order the flags came in: same input set, same bytes out.
-  return sortRevisions(list);
-}
+const NOTES = `Revisions default to the four bases: ${REVISION_NAMES.join(", ")}; each may add fixes
+(BASE+FIX[+FIX...], see 'tphlab review --fixes').
+--json prints one object: a key per layout ("STRUCT" when identical in every selected revision,
+else "STRUCT@REVISION") holding { size, align, fields, padding }, plus "verdicts": the
+cross-revision results.`;
 
 function printJson(io: Io, revisions: readonly RevisionName[], runFeature: RunFeature | undefined): void {
   const out: Record<string, unknown> = {};
@@ -55,11 +38,12 @@ export function makeAbiCommand(runFeature?: RunFeature): Command {
   return {
     name: "abi",
     summary: "uAPI struct layouts per revision and cross-revision ABI verdicts",
-    usage: USAGE,
-    run(argv: readonly string[], io: Io): number {
-      const { values } = parseFlags(argv, OPTIONS, false);
-      const revisions = parseRevisions(values);
-      if (values.json === true) printJson(io, revisions, runFeature);
+    synopsis: ["[--revision LIST]... [--json]"],
+    options: [REVISION_OPTION],
+    notes: NOTES,
+    run(flags, io): number {
+      const revisions = parseRevisions(flags.strings("revision")) ?? [...REVISION_NAMES];
+      if (flags.bool("json")) printJson(io, revisions, runFeature);
       else printText(io, revisions, runFeature);
       return 0;
     },

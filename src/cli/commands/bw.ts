@@ -12,32 +12,35 @@ import {
   validateLinkConfig,
 } from "../../pcie/link.js";
 import { GEN_INFO } from "../../pcie/link-tables.js";
-import { intFlag, parseFlags } from "../args.js";
+import { intFlag } from "../args.js";
 import type { Command } from "../command.js";
 import type { Io } from "../io.js";
+import type { Flags, OptionSpec } from "../spec.js";
 
-const OPTIONS = {
-  gen: { type: "string" },
-  width: { type: "string" },
-  mps: { type: "string" },
-  mrrs: { type: "string" },
-  addr: { type: "string" },
-  ecrc: { type: "boolean" },
-  size: { type: "string" },
-  json: { type: "boolean" },
-} as const;
+const POW2 = ["128", "256", "512", "1024", "2048", "4096"];
 
-const USAGE = `tphlab bw --gen N --width N --mps N --mrrs N [--addr 32|64] [--ecrc] --size LIST [--json]
-  --gen 1..6            PCIe generation
-  --width N             lanes: 1, 2, 4, 8, 12, 16 or 32
-  --mps, --mrrs N       Max Payload Size / Max Read Request Size: 128..4096, a power of two
-  --addr 32|64          address size of MRd/MWr headers (default 64)
-  --ecrc                add a 4-byte ECRC digest to every TLP
-  --size LIST           comma-separated transfer sizes in bytes, e.g. 64,256,1500
-  --json                print a JSON array, one object per size`;
+const OPTIONS: readonly OptionSpec[] = [
+  { name: "gen", value: "N", help: "PCIe generation, 1..6", complete: ["1", "2", "3", "4", "5", "6"] },
+  {
+    name: "width",
+    value: "N",
+    help: "lanes: 1, 2, 4, 8, 12, 16 or 32",
+    complete: ["1", "2", "4", "8", "12", "16", "32"],
+  },
+  { name: "mps", value: "N", help: "Max Payload Size: 128..4096, a power of two", complete: POW2 },
+  { name: "mrrs", value: "N", help: "Max Read Request Size: 128..4096, a power of two", complete: POW2 },
+  {
+    name: "addr",
+    value: "32|64",
+    help: "address size of MRd/MWr headers (default 64)",
+    complete: ["32", "64"],
+  },
+  { name: "ecrc", help: "add a 4-byte ECRC digest to every TLP" },
+  { name: "size", value: "LIST", help: "comma-separated transfer sizes in bytes, e.g. 64,256,1500" },
+];
 
 /** Report problems in the order of OPTIONS (Array.prototype.sort is stable). */
-const flagOrder = (path: string): number => Object.keys(OPTIONS).indexOf(path.replace(/^--/, ""));
+const flagOrder = (path: string): number => OPTIONS.findIndex((o) => `--${o.name}` === path);
 
 interface BwRequest {
   readonly model: LinkBandwidth;
@@ -46,12 +49,11 @@ interface BwRequest {
 }
 
 /** Parse and validate every flag, reporting all problems at once (paths are flag names). */
-function parseRequest(argv: readonly string[]): BwRequest {
-  const { values } = parseFlags(argv, OPTIONS, false);
+function parseRequest(flags: Flags): BwRequest {
   const issues: Issue[] = [];
   const num = (flag: string): number | undefined => {
-    const text = values[flag];
-    if (typeof text !== "string") return undefined;
+    const text = flags.string(flag);
+    if (text === undefined) return undefined;
     try {
       return intFlag(`--${flag}`, text, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
     } catch (e) {
@@ -65,20 +67,20 @@ function parseRequest(argv: readonly string[]): BwRequest {
     width: num("width"),
     mps: num("mps"),
     mrrs: num("mrrs"),
-    addr: values.addr === undefined ? 64 : num("addr"),
-    ecrc: values.ecrc === true,
+    addr: flags.string("addr") === undefined ? 64 : num("addr"),
+    ecrc: flags.bool("ecrc"),
   };
   const parsed = new Set(issues.map((i) => i.path));
   // A flag whose text was not a number is already reported; do not add "is required" for it.
   issues.push(...validateLinkConfig(cfg, "--").filter((i) => !parsed.has(i.path)));
-  const sizes = parseSizeList(values.size, issues);
+  const sizes = parseSizeList(flags.string("size"), issues);
   if (issues.length > 0) throw new InputError(issues.sort((a, b) => flagOrder(a.path) - flagOrder(b.path)));
-  return { model: linkModel(resolveLinkConfig(cfg, "--")), sizes, json: values.json === true };
+  return { model: linkModel(resolveLinkConfig(cfg, "--")), sizes, json: flags.bool("json") };
 }
 
 /** `--size 64,1500,4096`: positive integer byte counts, each problem reported with its position. */
-function parseSizeList(text: string | boolean | (string | boolean)[] | undefined, issues: Issue[]): number[] {
-  if (typeof text !== "string") {
+function parseSizeList(text: string | undefined, issues: Issue[]): number[] {
+  if (text === undefined) {
     issues.push({ code: "required", path: "--size", message: "is required (comma-separated byte counts)" });
     return [];
   }
@@ -127,8 +129,8 @@ function table(points: readonly BandwidthPoint[]): string[] {
   return [line(cols), ...rows.map(line)];
 }
 
-function run(argv: readonly string[], io: Io): number {
-  const { model, sizes, json } = parseRequest(argv);
+function run(flags: Flags, io: Io): number {
+  const { model, sizes, json } = parseRequest(flags);
   const points = sizes.map((s) => model.at(s));
   if (json) {
     io.stdout(`${JSON.stringify(points, null, 2)}\n`);
@@ -150,6 +152,8 @@ function run(argv: readonly string[], io: Io): number {
 export const bwCommand: Command = {
   name: "bw",
   summary: "analytic PCIe link bandwidth (pcie-bench model) for transfer sizes",
-  usage: USAGE,
+  synopsis: ["--gen N --width N --mps N --mrrs N [--addr 32|64] [--ecrc] --size LIST [--json]"],
+  options: OPTIONS,
+  notes: "--json prints a JSON array, one object per size.",
   run,
 };

@@ -4,6 +4,7 @@ import { abiCommand } from "./abi.js";
 import { bwCommand } from "./bw.js";
 import { demoCommand } from "./demo.js";
 import { lspciCommand } from "./lspci.js";
+import { makeCompletionCommand, versionCommand } from "./meta.js";
 import { reviewCommand } from "./review.js";
 import { runCommand } from "./run.js";
 import { tlpCommand } from "./tlp.js";
@@ -18,4 +19,6 @@ export const COMMANDS: readonly Command[] = [
   tlpCommand,
   bwCommand,
   tourCommand,
+  versionCommand,
+  makeCompletionCommand(() => COMMANDS),
 ];

@@ -17,37 +17,48 @@ import type { HostInfo } from "../../report/lspci/host.js";
 import { lspciJson } from "../../report/lspci/json.js";
 import { renderLspci } from "../../report/lspci/render.js";
 import { renderTree } from "../../report/lspci/tree.js";
-import { parseFlags } from "../args.js";
 import type { Command } from "../command.js";
 import type { Io } from "../io.js";
+import type { OptionSpec } from "../spec.js";
 import { modulesFor, readHostInfo, readModuleAliases, readSlots, slotKey } from "./lspci-host.js";
 
-const OPTIONS = {
-  file: { type: "string", short: "F" },
-  slot: { type: "string", short: "s" },
-  verbose: { type: "boolean", short: "v", multiple: true },
-  numeric: { type: "boolean", short: "n", multiple: true },
-  hex: { type: "boolean", short: "x", multiple: true },
-  tree: { type: "boolean", short: "t" },
-  domains: { type: "boolean", short: "D" },
-  json: { type: "boolean" },
-  ids: { type: "string", short: "i" },
-} as const;
-
-const USAGE = `tphlab lspci [-F FILE] [-s [[DDDD:]BB:]DD.F] [-v|-vv|-vvv] [-n|-nn] [-x|-xxx|-xxxx] [-t] [-D]
-             [--json] [-i PCI_IDS]
-  -F FILE        read an lspci -x/-xxx/-xxxx text dump or a raw binary config space
-                 (default: the live system, /sys/bus/pci/devices/*/config)
-  -s SLOT        show only matching functions ([[[DDDD]:]BB]:][DD][.[F]], parts may be empty or *)
-  -v, -vv, -vvv  the verbose header and capability headings; -vv adds Control/Status, versions
-                 and the decoded capability bodies (TPH, DevCap2, MSI-X, VirtIO)
-  -n, -nn        numeric IDs instead of names (-n), or both (-nn)
-  -x, -xxx, -xxxx  hex dump of the first 64, 256 or 4096 bytes of config space
-  -t             the bus tree, as lspci -t draws it
-  -D             always show PCI domain numbers
-  --json         structured output: every decoded field, offsets as numbers
-  -i PCI_IDS     the PCI ID database (default: /usr/share/misc/pci.ids, /usr/share/hwdata/pci.ids,
-                 /usr/share/pci.ids; none found: numeric names, as lspci prints them)`;
+const OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "file",
+    short: "F",
+    value: "FILE",
+    help: "read an lspci -x/-xxx/-xxxx text dump or a raw binary config space\n(default: the live system, /sys/bus/pci/devices/*/config)",
+    complete: "file",
+  },
+  {
+    name: "slot",
+    short: "s",
+    value: "SLOT",
+    help: "show only matching functions ([[[DDDD]:]BB]:][DD][.[F]], parts may be empty or *)",
+  },
+  {
+    name: "verbose",
+    short: "v",
+    repeat: true,
+    help: "-v the verbose header and capability headings; -vv adds Control/Status, versions\nand the decoded capability bodies (TPH, DevCap2, MSI-X, VirtIO)",
+  },
+  { name: "numeric", short: "n", repeat: true, help: "numeric IDs instead of names (-n), or both (-nn)" },
+  {
+    name: "hex",
+    short: "x",
+    repeat: true,
+    help: "hex dump of the first 64 (-x), 256 (-xxx) or 4096 (-xxxx) bytes",
+  },
+  { name: "tree", short: "t", help: "the bus tree, as lspci -t draws it" },
+  { name: "domains", short: "D", help: "always show PCI domain numbers" },
+  {
+    name: "ids",
+    short: "i",
+    value: "PCI_IDS",
+    help: "the PCI ID database (default: /usr/share/misc/pci.ids, /usr/share/hwdata/pci.ids,\n/usr/share/pci.ids; none found: numeric names, as lspci prints them)",
+    complete: "file",
+  },
+];
 
 export const SYSFS_PCI_DEVICES = "/sys/bus/pci/devices";
 export const DEFAULT_PCI_IDS = ["/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids", "/usr/share/pci.ids"];
@@ -202,25 +213,28 @@ const shownSet = (shown: readonly DumpDevice[]) => new Set(shown.map((d) => d.sl
 export const lspciCommand: Command = {
   name: "lspci",
   summary: "show config space like lspci, with every TPH field decoded",
-  usage: USAGE,
-  run(argv: readonly string[], io: Io): number {
-    const { values } = parseFlags(argv, OPTIONS, false);
-    const filter = typeof values.slot === "string" ? parseSlotFilter(values.slot) : undefined;
-    const file = typeof values.file === "string" ? values.file : undefined;
+  synopsis: [
+    "[-F FILE] [-s [[DDDD:]BB:]DD.F] [-v|-vv|-vvv] [-n|-nn] [-x|-xxx|-xxxx] [-t] [-D] [--json] [-i PCI_IDS]",
+  ],
+  options: OPTIONS,
+  notes: "--json: structured output, every decoded field, offsets as numbers.",
+  run(flags, io): number {
+    const slot = flags.string("slot");
+    const filter = slot === undefined ? undefined : parseSlotFilter(slot);
+    const file = flags.string("file");
     const source = file === undefined ? readSysfs(io) : { devices: readConfigFile(io, file), errors: 0 };
-    const showDomains = values.domains === true || source.devices.some((d) => d.slot.domain !== 0);
+    const showDomains = flags.bool("domains") || source.devices.some((d) => d.slot.domain !== 0);
     const shown = filter ? source.devices.filter((d) => slotMatches(filter, d.slot)) : source.devices;
     if (filter && shown.length === 0) {
-      throw inputError(file ?? SYSFS_PCI_DEVICES, `no device matches -s ${String(values.slot)}`, "slot");
+      throw inputError(file ?? SYSFS_PCI_DEVICES, `no device matches -s ${slot}`, "slot");
     }
-    const names = loadPciIds(io, typeof values.ids === "string" ? values.ids : undefined);
-    const count = Array.isArray(values.verbose) ? values.verbose.length : 0;
-    const verbosity = Math.min(count, 3) as 0 | 1 | 2 | 3;
-    const numeric = Math.min(Array.isArray(values.numeric) ? values.numeric.length : 0, 2) as NameMode;
-    const hex = Array.isArray(values.hex) ? values.hex.length : 0;
-    if (values.tree === true) {
+    const names = loadPciIds(io, flags.string("ids"));
+    const verbosity = Math.min(flags.count("verbose"), 3) as 0 | 1 | 2 | 3;
+    const numeric = Math.min(flags.count("numeric"), 2) as NameMode;
+    const hex = flags.count("hex");
+    if (flags.bool("tree")) {
       io.stdout(renderTree(source.devices, { names, numeric, verbosity, filter: filter && shownSet(shown) }));
-    } else if (values.json === true) {
+    } else if (flags.bool("json")) {
       io.stdout(`${JSON.stringify(lspciJson(shown, { names, showDomains }), null, 2)}\n`);
     } else {
       io.stdout(renderLspci(shown, { verbosity, names, showDomains, numeric, hex }));

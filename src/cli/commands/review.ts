@@ -4,7 +4,8 @@
  * one line of why. `--trace CHECK_ID` prints the kernel event log of that check's scenario.
  */
 import { inputError } from "../../base/errors.js";
-import { REVISION_NAMES, type RevisionName, sortRevisions } from "../../kernel/revision.js";
+import { FIXES, REVISION_NAMES, type RevisionName } from "../../kernel/revision.js";
+import type { TraceEvent } from "../../kernel/trace.js";
 import {
   attributeFixes,
   attributionJson,
@@ -13,54 +14,23 @@ import {
 } from "../../report/review/attribute.js";
 import { CATALOGUE, findCheck } from "../../report/review/catalogue.js";
 import { formatMatrix, formatTrace, matrixJson } from "../../report/review/format.js";
-import { runCatalogue, runCheck } from "../../report/review/run.js";
+import { machineInvariants } from "../../report/review/machine.js";
+import { type CheckResult, runCatalogue, runCheck } from "../../report/review/run.js";
 import type { Check } from "../../report/review/scenario.js";
-import { parseFlags, revisionFlag } from "../args.js";
 import type { Command } from "../command.js";
 import type { Io } from "../io.js";
+import { parseRevisionItem, parseRevisions, REVISION_OPTION } from "../revisions.js";
+import type { Flags } from "../spec.js";
 
-const OPTIONS = {
-  revision: { type: "string", multiple: true },
-  check: { type: "string", multiple: true },
-  trace: { type: "string" },
-  gate: { type: "string" },
-  json: { type: "boolean" },
-  verbose: { type: "boolean" },
-  attribute: { type: "boolean" },
-  fixes: { type: "boolean" },
-} as const;
+const checkIds = () => CATALOGUE.map((c) => c.id);
 
-const USAGE = `tphlab review [--revision NAME]... [--check ID]... [--json] [--verbose] [--gate NAME]
-       tphlab review --trace CHECK_ID [--revision NAME]...
-       tphlab review --attribute [--check ID]... [--json]
-       tphlab review --fixes
-  --revision NAME   ${REVISION_NAMES.join(", ")}, optionally +FIX[+FIX...] (e.g. v11+retract-on-set;
-                    repeatable; default: the four bases, in that order)
-  --check ID        run only this check (repeatable; default: the whole catalogue)
-  --json            { revisions, checks: [{ id, title, kind, ref, openProblem?, results: { REVISION:
-                    "pass" | "fail" | "info" }, detail: { REVISION: why }, invariants }], summary }
-                    (kind "info": documented behaviour no revision fixes, never pass or fail)
-  --verbose         print why for passing results too
-  --gate NAME       exit 1 when any check fails on revision NAME
-  --trace CHECK_ID  print the kernel trace (ftrace-like) of that check's scenario on each revision
-  --attribute       for each fix, the checks it turns fail -> pass (and pass -> fail) on top of v11,
-                    then the checks only a combination of fixes mends
-  --fixes           list the named fixes (revision specs are BASE[+FIX...])`;
-
-function list(values: Record<string, unknown>, key: string): string[] | undefined {
-  const v = values[key];
-  if (v === undefined) return undefined;
-  return (Array.isArray(v) ? v : [v]).map(String);
-}
-
-function parseRevisions(values: Record<string, unknown>): RevisionName[] {
-  const given = list(values, "revision");
-  if (!given) return [...REVISION_NAMES];
-  const names = given.map((t) => revisionFlag("--revision", t));
-  const dup = names.find((r, i) => names.indexOf(r) !== i);
-  if (dup) throw inputError("--revision", `'${dup}' given twice`, "duplicate");
-  return sortRevisions(names);
-}
+const NOTES = `Revisions default to the four bases: ${REVISION_NAMES.join(", ")}; a revision may add
+fixes: BASE+FIX[+FIX...] (e.g. v11+retract-on-set; see --fixes).
+--json: { revisions, checks: [{ id, title, kind, ref, openProblem?, results: { REVISION:
+"pass" | "fail" | "info" }, detail: { REVISION: why }, invariants }], summary }
+(kind "info": documented behaviour no revision fixes, never pass or fail).
+--trace --json: [{ check, revision, verdict, detail, systems: [{ revision, cmdline, events:
+[{ seq, fn, dev?, args?, ret?, note? }], invariants: { NAME: [violations] } }] }]`;
 
 function checkById(flag: string, id: string): Check {
   const c = findCheck(id);
@@ -68,47 +38,117 @@ function checkById(flag: string, id: string): Check {
   return c;
 }
 
-function parseChecks(values: Record<string, unknown>): readonly Check[] {
-  const ids = list(values, "check");
-  if (!ids) return CATALOGUE;
-  const picked = ids.map((id) => checkById("--check", id));
+function parseChecks(ids: readonly string[]): readonly Check[] {
+  if (ids.length === 0) return CATALOGUE;
+  const picked = ids.flatMap((v) => v.split(",")).map((id) => checkById("--check", id.trim()));
   return CATALOGUE.filter((c) => picked.includes(c));
+}
+
+/** Trace event as plain JSON (bigints as hex strings, as the text trace prints them). */
+function eventJson(ev: TraceEvent): Record<string, unknown> {
+  const args = ev.args
+    ? Object.fromEntries(
+        Object.entries(ev.args).map(([k, v]) => [k, typeof v === "bigint" ? `0x${v.toString(16)}` : v]),
+      )
+    : undefined;
+  return { ...ev, ...(args ? { args } : {}) };
+}
+
+function traceJson(check: Check, res: CheckResult): Record<string, unknown> {
+  return {
+    check: check.id,
+    revision: res.revision,
+    verdict: res.verdict,
+    detail: res.detail,
+    systems: res.scenario.machines.map((m) => ({
+      revision: m.k.revision,
+      cmdline: m.k.cmdline.raw,
+      events: m.k.trace.events().map(eventJson),
+      invariants: Object.fromEntries(
+        Object.entries(machineInvariants(m)).map(([name, r]) => [name, r.violations]),
+      ),
+    })),
+  };
+}
+
+function trace(flags: Flags, io: Io, id: string, revisions: readonly RevisionName[]): number {
+  const check = checkById("--trace", id);
+  const results = revisions.map((r) => runCheck(check, r));
+  if (flags.bool("json")) {
+    io.stdout(
+      `${JSON.stringify(
+        results.map((res) => traceJson(check, res)),
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    for (const res of results) io.stdout(formatTrace(check, res));
+  }
+  return 0;
+}
+
+function review(flags: Flags, io: Io): number {
+  const json = flags.bool("json");
+  if (flags.bool("fixes")) {
+    const list = FIXES.map(({ name, description, openProblem }) => ({ name, description, openProblem }));
+    io.stdout(json ? `${JSON.stringify(list, null, 2)}\n` : formatFixes());
+    return 0;
+  }
+  if (flags.bool("attribute")) {
+    const a = attributeFixes(parseChecks(flags.strings("check")));
+    io.stdout(json ? `${JSON.stringify(attributionJson(a), null, 2)}\n` : formatAttribution(a));
+    return 0;
+  }
+  const revisions = parseRevisions(flags.strings("revision")) ?? [...REVISION_NAMES];
+  const traceId = flags.string("trace");
+  if (traceId !== undefined) return trace(flags, io, traceId, revisions);
+  const gateText = flags.string("gate");
+  const gate = gateText === undefined ? undefined : parseRevisionItem(gateText, "--gate");
+  if (gate && !revisions.includes(gate))
+    throw inputError("--gate", `'${gate}' is not among the revisions run`);
+  const checks = parseChecks(flags.strings("check"));
+  const results = runCatalogue(checks, revisions);
+  if (flags.bool("json")) io.stdout(`${JSON.stringify(matrixJson(checks, results, revisions), null, 2)}\n`);
+  else io.stdout(formatMatrix(checks, results, revisions, flags.bool("verbose")));
+  const failed = gate
+    ? [...results.values()].some((row) => ["fail", "error"].includes(row.get(gate)?.verdict ?? ""))
+    : false;
+  return failed ? 1 : 0;
 }
 
 export const reviewCommand: Command = {
   name: "review",
   summary: "conformance catalogue: named checks x revisions, pass/fail with why; kernel traces",
-  usage: USAGE,
-  run(argv: readonly string[], io: Io): number {
-    const { values } = parseFlags(argv, OPTIONS, false);
-    if (values.fixes === true) {
-      io.stdout(formatFixes());
-      return 0;
-    }
-    if (values.attribute === true) {
-      const a = attributeFixes(parseChecks(values));
-      io.stdout(
-        values.json === true ? `${JSON.stringify(attributionJson(a), null, 2)}\n` : formatAttribution(a),
-      );
-      return 0;
-    }
-    const revisions = parseRevisions(values);
-    if (typeof values.trace === "string") {
-      const check = checkById("--trace", values.trace);
-      for (const r of revisions) io.stdout(formatTrace(check, runCheck(check, r)));
-      return 0;
-    }
-    const gate = typeof values.gate === "string" ? revisionFlag("--gate", values.gate) : undefined;
-    if (gate && !revisions.includes(gate))
-      throw inputError("--gate", `'${gate}' is not among the revisions run`);
-    const checks = parseChecks(values);
-    const results = runCatalogue(checks, revisions);
-    if (values.json === true)
-      io.stdout(`${JSON.stringify(matrixJson(checks, results, revisions), null, 2)}\n`);
-    else io.stdout(formatMatrix(checks, results, revisions, values.verbose === true));
-    const failed = gate
-      ? [...results.values()].some((row) => ["fail", "error"].includes(row.get(gate)?.verdict ?? ""))
-      : false;
-    return failed ? 1 : 0;
-  },
+  synopsis: [
+    "[--revision LIST]... [--check ID]... [--json] [--verbose] [--gate REVISION]",
+    "--trace CHECK_ID [--revision LIST]... [--json]",
+    "--attribute [--check ID]... [--json]",
+    "--fixes [--json]",
+  ],
+  options: [
+    REVISION_OPTION,
+    {
+      name: "check",
+      value: "ID",
+      repeat: true,
+      help: "run only these checks, comma-separated (default: the whole catalogue)",
+      complete: checkIds(),
+    },
+    { name: "verbose", help: "print why for passing results too" },
+    { name: "gate", value: "REVISION", help: "exit 1 when any check fails on REVISION" },
+    {
+      name: "trace",
+      value: "CHECK_ID",
+      help: "print the kernel trace (ftrace-like) of that check's scenario on each revision",
+      complete: checkIds(),
+    },
+    {
+      name: "attribute",
+      help: "for each fix, the checks it turns fail -> pass (and pass -> fail) on top of v11,\nthen the checks only a combination of fixes mends",
+    },
+    { name: "fixes", help: "list the named fixes (revision specs are BASE[+FIX...])" },
+  ],
+  notes: NOTES,
+  run: review,
 };

@@ -12,8 +12,9 @@ import { decodeExpress } from "../../pcie/caps/express.js";
 import { formatSlot } from "../../pcie/dump.js";
 import { CAP_ID, EXT_CAP_ID } from "../../pcie/registers.js";
 import { renderLspci } from "../../report/lspci/render.js";
-import type { Command } from "../command.js";
+import { type Command, invoke } from "../command.js";
 import type { Io } from "../io.js";
+import type { Flags } from "../spec.js";
 import { bwCommand } from "./bw.js";
 import { readSysfs } from "./lspci.js";
 import { tlpCommand } from "./tlp.js";
@@ -21,32 +22,44 @@ import { tlpCommand } from "./tlp.js";
 const RP = "0000:00:01.0";
 const NIC = "0000:01:00.0";
 
-function heading(io: Io, n: number, title: string): void {
-  io.stdout(`\n== ${n}. ${title}\n\n`);
+interface LiveFunction {
+  readonly slot: string;
+  /** Offset of the TPH Requester capability, or null. */
+  readonly tphRequester: number | null;
+  /** DevCap2 TPH Completer Supported, or null when the function is not PCIe. */
+  readonly tphCompleter: string | null;
+  readonly configBytes: number;
 }
 
-/** One line per live function: TPH requester capability and TPH completer support. */
-function liveSummary(io: Io): void {
-  const { devices } = readSysfs(io);
-  if (devices.length === 0) {
-    io.stdout("(no readable /sys/bus/pci/devices on this machine)\n");
-    return;
-  }
-  for (const d of devices) {
+/** Every live function: TPH requester capability and TPH completer support. */
+function liveFunctions(io: Io): LiveFunction[] {
+  return readSysfs(io).devices.map((d) => {
     const walk = walkCapabilities(d.config);
     const tph = walk.entries.find((e) => e.kind === "ext" && e.id === EXT_CAP_ID.TPH);
     const exp = walk.entries.find((e) => e.kind === "std" && e.id === CAP_ID.EXP);
     const comp = exp ? decodeExpress(d.config, exp.offset).devCap2?.tphCompleterName : undefined;
-    const bytes = d.config.length < 256 ? ` (only ${d.config.length} bytes readable)` : "";
-    io.stdout(
-      `${formatSlot(d.slot, true)}  TPH requester: ${tph ? `yes, at 0x${tph.offset.toString(16)}` : "no"}` +
-        `  TPH completer: ${comp ?? "n/a (not PCIe)"}${bytes}\n`,
-    );
-  }
+    return {
+      slot: formatSlot(d.slot, true),
+      tphRequester: tph ? tph.offset : null,
+      tphCompleter: comp ?? null,
+      configBytes: d.config.length,
+    };
+  });
+}
+
+function liveText(fns: readonly LiveFunction[]): string {
+  if (fns.length === 0) return "(no readable /sys/bus/pci/devices on this machine)\n";
+  return fns
+    .map((f) => {
+      const bytes = f.configBytes < 256 ? ` (only ${f.configBytes} bytes readable)` : "";
+      const req = f.tphRequester === null ? "no" : `yes, at 0x${f.tphRequester.toString(16)}`;
+      return `${f.slot}  TPH requester: ${req}  TPH completer: ${f.tphCompleter ?? "n/a (not PCIe)"}${bytes}\n`;
+    })
+    .join("");
 }
 
 /** Boot the kernel model with one NIC, enable TPH, program a CPU's tag; show it like lspci. */
-function modelledNic(io: Io): void {
+function modelledNic(): { trace: string[]; lspci: string[] } {
   const k = bootKernel({
     revision: "v11",
     nrCpuIds: 4,
@@ -76,41 +89,68 @@ function modelledNic(io: Io): void {
   pcieEnableTph(k, nic, PCI_TPH_ST_DS_MODE);
   const st = pcieTphGetCpuSt(k, nic, TPH_MEM_TYPE_VM, 2);
   pcieTphSetStEntry(k, nic, 1, st.tag);
-  for (const ev of k.trace.events()) io.stdout(`${k.trace.format(ev)}\n`);
   const text = renderLspci([{ slot: { domain: 0, bus: 1, device: 0, function: 0 }, config: nic.cfg }], {
     verbosity: 3,
   });
   const lines = text.split("\n");
   const from = lines.findIndex((l) => l.includes("Transaction Processing Hints"));
-  io.stdout(`\n$ tphlab lspci (modelled ${NIC}, TPH part)\n`);
-  io.stdout(`${lines.slice(from, from + 10).join("\n")}\n`);
+  return { trace: k.trace.events().map((ev) => k.trace.format(ev)), lspci: lines.slice(from, from + 10) };
 }
 
-async function tour(_argv: readonly string[], io: Io): Promise<number> {
+const ENCODE = ["encode", "--kind", "MWr", "--addr", "0x2000000000", "--len-dw", "16"];
+const TPH = ["--th", "--ph", "2", "--st", "0x4321", "--ext", "--requester", "01:00.0"];
+const BW = ["--gen", "5", "--width", "16", "--mps", "512", "--mrrs", "4096", "--size", "64,256,4096"];
+
+/** Run another command with its output captured. */
+async function captured(argv: readonly string[], io: Io, cmd: Command): Promise<string> {
+  const cap = { ...io, out: "", stdout: (t: string) => (cap.out += t) };
+  await invoke(cmd, argv, cap);
+  return cap.out;
+}
+
+async function tour(flags: Flags, io: Io): Promise<number> {
+  const json = flags.bool("json") ? ["--json"] : [];
+  const live = liveFunctions(io);
+  const nic = modelledNic();
+  const wire = (await captured([...ENCODE, ...TPH], io, tlpCommand)).trim();
+  const decoded = await captured(["decode", wire, ...json], io, tlpCommand);
+  const bw = await captured([...BW, ...json], io, bwCommand);
+  if (json.length > 0) {
+    const out = {
+      live,
+      modelledNic: { bdf: NIC, trace: nic.trace, lspciTph: nic.lspci },
+      tlp: {
+        command: `tphlab tlp ${[...ENCODE, ...TPH].join(" ")}`,
+        hex: wire,
+        decoded: JSON.parse(decoded),
+      },
+      bandwidth: { command: `tphlab bw ${BW.join(" ")}`, points: JSON.parse(bw) },
+    };
+    io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  }
   io.stdout("tphlab tour: PCIe TPH from config space to the wire\n");
   heading(io, 1, "This machine's PCI functions (live sysfs)");
-  liveSummary(io);
+  io.stdout(liveText(live));
   heading(io, 2, "The kernel model enables TPH on a modelled NIC and programs CPU 2's steering tag");
-  modelledNic(io);
+  io.stdout(`${nic.trace.join("\n")}\n`);
+  io.stdout(`\n$ tphlab lspci (modelled ${NIC}, TPH part)\n${nic.lspci.join("\n")}\n`);
   heading(io, 3, "A 64-byte write carrying that tag (Extended TPH: ST[15:8] in the prefix)");
-  const enc = ["encode", "--kind", "MWr", "--addr", "0x2000000000", "--len-dw", "16"];
-  const tph = ["--th", "--ph", "2", "--st", "0x4321", "--ext", "--requester", "01:00.0"];
-  const cap = { ...io, out: "", stdout: (t: string) => (cap.out += t) };
-  await tlpCommand.run([...enc, ...tph], cap);
-  io.stdout(`$ tphlab tlp ${[...enc, ...tph].join(" ")}\n${cap.out}`);
-  io.stdout(`$ tphlab tlp decode ...\n`);
-  await tlpCommand.run(["decode", cap.out.trim()], io);
+  io.stdout(`$ tphlab tlp ${[...ENCODE, ...TPH].join(" ")}\n${wire}\n`);
+  io.stdout(`$ tphlab tlp decode ...\n${decoded}`);
   heading(io, 4, "What a Gen5 x16 link carries (pcie-bench model)");
-  await bwCommand.run(
-    ["--gen", "5", "--width", "16", "--mps", "512", "--mrrs", "4096", "--size", "64,256,4096"],
-    io,
-  );
+  io.stdout(bw);
   return 0;
+}
+
+function heading(io: Io, n: number, title: string): void {
+  io.stdout(`\n== ${n}. ${title}\n\n`);
 }
 
 export const tourCommand: Command = {
   name: "tour",
   summary: "a short tour: live TPH capabilities, a modelled NIC, a tagged TLP, link bandwidth",
-  usage: "tphlab tour",
+  synopsis: ["[--json]"],
+  options: [],
   run: tour,
 };
