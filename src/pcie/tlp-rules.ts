@@ -86,7 +86,10 @@ function checkMemRequest(t: MemRequestTlp, reqEn: RequesterEnable, add: Add, out
   }
 }
 
-/** DW aligned, 64-bit at most, and in the header form the spec requires for its value. */
+/**
+ * DW aligned, 64-bit at most, and in the header form the spec requires for its value. Returns
+ * whether the address value is usable by the other rules (a wrong form alone does not stop them).
+ */
 function checkAddress(t: MemRequestTlp, add: Add): boolean {
   if (t.addressBits !== 32 && t.addressBits !== 64) {
     add("addressBits", `must be 32 or 64, found ${String(t.addressBits)}`, "range");
@@ -104,7 +107,6 @@ function checkAddress(t: MemRequestTlp, add: Add): boolean {
   }
   if (t.addressBits === 32 && t.address >= 1n << 32n) {
     add("addressBits", `${a} is at or above 4 GiB and needs the 64-bit (4 DW) form`, "form");
-    ok = false;
   }
   if (t.addressBits === 64 && t.address < 1n << 32n) {
     add(
@@ -112,8 +114,9 @@ function checkAddress(t: MemRequestTlp, add: Add): boolean {
       `${a} is below 4 GiB: requesters must use the 32-bit (3 DW) form (section 2.2.4.1)`,
       "form",
     );
-    ok = false;
   }
+  // A wrong header form leaves the address itself usable: the boundary and byte-enable rules
+  // still apply, so an analyzer lists every rule the TLP breaks.
   return ok;
 }
 

@@ -80,6 +80,11 @@ describe("analyzeTlp: rule-breaking TLPs decode with their violations", () => {
     expect(rules("20 00 00 01  03 00 07 0f  00 00 00 00  00 00 10 00")).toEqual([
       "address-form @ addressBits",
     ]);
+    // A wrong form does not hide the other rules: 512 B from 0xf00 in the 4 DW form also crosses 4 KiB.
+    expect(rules("20 00 00 80  03 00 00 ff  00 00 00 00  00 00 0f 00")).toEqual([
+      "address-form @ addressBits",
+      "4k-boundary @ lengthDw",
+    ]);
     // Length 1 with Last BE 1111b; Length 2 non-QW-aligned with First BE 0101b (not contiguous).
     expect(rules("00 00 00 01  03 00 07 ff  00 00 10 00")).toEqual(["byte-enables @ lastBe"]);
     expect(rules("00 00 00 02  03 00 07 f5  00 00 10 04")).toEqual(["byte-enables @ firstBe"]);
