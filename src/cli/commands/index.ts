@@ -2,6 +2,7 @@
 import type { Command } from "../command.js";
 import { abiCommand } from "./abi.js";
 import { bwCommand } from "./bw.js";
+import { calibrateCommand } from "./calibrate.js";
 import { demoCommand } from "./demo.js";
 import { lspciCommand } from "./lspci.js";
 import { makeCompletionCommand, versionCommand } from "./meta.js";
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   lspciCommand,
   tlpCommand,
   bwCommand,
+  calibrateCommand,
   tourCommand,
   versionCommand,
   makeCompletionCommand(() => COMMANDS),

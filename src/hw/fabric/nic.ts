@@ -9,12 +9,16 @@
  * - READ (responder): each request becomes MRd TLPs of up to MRRS, one batch per MTU of response
  *   data or as much of it as the free tags (maxOutstandingReads) cover; a response packet (MTU
  *   payload, the message's last one shorter) leaves on the network port once its data is in.
+ * - The DMA engine (./dma-engine.ts) works each packet before its MWr TLPs leave (host-bound half)
+ *   and each MRd batch after its completions are in (device-bound half); a packet that would wait
+ *   behind more than bufferBytes of engine work is dropped.
  * Open-loop flows get messages at rateGbps (constant or Poisson gaps); closed-loop flows keep
  * queueDepth messages outstanding, a new one arriving 2 x networkLatencyNs after one finishes.
  */
 import type { Simulator } from "../../sim/engine.js";
 import { KIND_MRD, KIND_MWR, MAX_TLPS } from "./batches.js";
 import type { BatchReceiver, Datapath } from "./datapath.js";
+import { DmaEngine } from "./dma-engine.js";
 import { busOf, type FlowState, segmentLeft } from "./flow-state.js";
 import type { FabricParams } from "./params.js";
 import { Port, psPerByteGbps } from "./port.js";
@@ -46,6 +50,9 @@ class Sender {
 export class NicModel implements BatchReceiver {
   readonly netRx: Port;
   readonly netTx: Port;
+  /** The DMA engine: host-bound (packets to MWr) and device-bound (completions stored) halves. */
+  readonly dmaOut: DmaEngine;
+  readonly dmaIn: DmaEngine;
   /** MRd requests in flight, and the most seen. */
   outstanding = 0;
   peakOutstanding = 0;
@@ -78,6 +85,8 @@ export class NicModel implements BatchReceiver {
     this.n = p.nic;
     this.netRx = new Port("network rx", psPerByteGbps(this.n.lineRateGbps));
     this.netTx = new Port("network tx", psPerByteGbps(this.n.lineRateGbps));
+    this.dmaOut = new DmaEngine("nic dma out", this.n.dmaWriteRequestNs, this.n.dmaWriteGBps);
+    this.dmaIn = new DmaEngine("nic dma in", this.n.dmaReadRequestNs, this.n.dmaReadGBps);
     this.senders = flows.map((f) => new Sender(f.spec.queueDepth ?? 1));
     this.readFlows = flows.filter((f) => f.spec.op === "read").map((f) => f.index);
     this.hPkt = sim.register((i) => this.onPacket(i), "nic.packet");
@@ -110,10 +119,12 @@ export class NicModel implements BatchReceiver {
     this.outstanding -= b.tags[slot]!;
     if (this.dp.tracing) this.dp.trace("rx", now, "nic", slot, -1, bytes);
     f.landed += bytes;
-    if (b.status[slot] === 0 && b.issued[slot]! >= this.p.metrics.warmupNs * 1000)
-      f.readRtt.record(now - b.issued[slot]!);
-    if (b.status[slot] === 1 || f.mLost[f.at(seq)] === 1) this.discard(f, seq, bytes, now);
-    else this.respond(f, seq, bytes, now);
+    const ok = b.status[slot] === 0;
+    // The DMA engine stores the batch's data before it counts as in (./dma-engine.ts).
+    const done = ok ? this.dmaIn.offer(now, bytes) : now;
+    if (ok && b.issued[slot]! >= this.p.metrics.warmupNs * 1000) f.readRtt.record(done - b.issued[slot]!);
+    if (!ok || f.mLost[f.at(seq)] === 1) this.discard(f, seq, bytes, now);
+    else this.respond(f, seq, bytes, done);
     b.release(slot);
     this.issue();
   }
@@ -157,10 +168,8 @@ export class NicModel implements BatchReceiver {
     const wire = bytes + this.n.packetOverheadBytes;
     const svc = this.netRx.svc(wire);
     const dep = this.netRx.offer(now, wire, svc);
-    this.pushPacket(i, s.cur, s.curOff, bytes);
-    this.sim.atLane(this.txLane, dep + this.ps(this.n.rxLatencyNs), this.hTx, 0, 0);
     f.sent += bytes;
-    f.waiting += bytes;
+    this.toEngine(f, s.cur, s.curOff, bytes, dep + this.ps(this.n.rxLatencyNs));
     s.curOff += bytes;
     if (s.curOff < s.curSize) {
       this.sim.at(now + svc, this.hPkt, i, 0);
@@ -214,6 +223,20 @@ export class NicModel implements BatchReceiver {
     if (!s.idle) return;
     s.idle = false;
     this.scheduleNext(f, Math.max(s.idleSince, this.sim.now));
+  }
+
+  /**
+   * A received packet is ready at `ready`: the engine works it, then its TLPs go (onTx). Behind
+   * more than bufferBytes of engine work it is dropped on arrival instead (the buffer is full).
+   */
+  private toEngine(f: FlowState, seq: number, off: number, bytes: number, ready: number): void {
+    if (this.dmaOut.backlogBytes(ready, bytes) > this.n.bufferBytes) {
+      this.lose(f, seq, bytes, DROP);
+      return;
+    }
+    f.waiting += bytes;
+    this.pushPacket(f.index, seq, off, bytes);
+    this.sim.atLane(this.txLane, this.dmaOut.offer(ready, bytes), this.hTx, 0, 0);
   }
 
   private pushPacket(flow: number, seq: number, off: number, bytes: number): void {
@@ -347,7 +370,9 @@ export class NicModel implements BatchReceiver {
    */
   private issue(): void {
     const now = this.sim.now;
-    const ahead = (this.netTx.nextFree - now) / this.netTx.psPerByte;
+    // Port backlog beyond the engine's last DMA (responses cannot leave before it finishes).
+    const from = Math.max(now, this.dmaIn.port.nextFree);
+    const ahead = (this.netTx.nextFree - from) / this.netTx.psPerByte;
     if (ahead > this.n.bufferBytes) {
       const t = Math.ceil(this.netTx.nextFree - this.n.bufferBytes * this.netTx.psPerByte);
       if (this.issueWake < now || this.issueWake > t) {

@@ -12,6 +12,7 @@ import {
   HOST_CONSUMER,
   type HostConsumerParams,
 } from "./consumer-params.js";
+import { DMA_ENGINE } from "./dma-params.js";
 import {
   bool,
   boolList,
@@ -87,6 +88,10 @@ export interface FabricParams {
     readonly maxOutstandingReads: number;
     readonly bufferBytes: number;
     readonly pcieRxGBps: number;
+    readonly dmaWriteRequestNs: number;
+    readonly dmaWriteGBps: number;
+    readonly dmaReadRequestNs: number;
+    readonly dmaReadGBps: number;
   };
   readonly metrics: { readonly warmupNs: number };
 }
@@ -211,17 +216,17 @@ const HOST: SpecTree<FabricParams["host"]> = {
     { min: 0.001, ...X },
   ),
   dramLatencyNs: num(
-    345,
+    328.5,
     NS,
     "root port to data for a device read that misses the LLC",
-    "calibrated: 64 B Gen3 x8 read from a root port = 600 ns cold (pcie-bench, calibration.md)",
+    "calibrated: 64 B Gen3 x8 read from a root port = 600 ns cold with the measured device's DMA engine (pcie-bench, calibration.md; tphlab calibrate)",
     POS,
   ),
   llcLatencyNs: num(
-    305,
+    288.5,
     NS,
     "root port to data for a device read that hits the LLC",
-    "calibrated: 560 ns when the data is in the LLC (pcie-bench, calibration.md)",
+    "calibrated: 560 ns when the data is in the LLC, with the measured device's DMA engine (pcie-bench, calibration.md; tphlab calibrate)",
     POS,
   ),
   lineBytes: int(64, "B", "host cache line", "x86 cache line", { min: 16, max: 4096 }),
@@ -380,6 +385,7 @@ const NIC: SpecTree<FabricParams["nic"]> = {
     min: 0.001,
     ...X,
   }),
+  ...DMA_ENGINE,
 };
 
 /** The one documented parameter tree. */

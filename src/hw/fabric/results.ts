@@ -46,7 +46,7 @@ export interface FlowResult {
   /** Bytes of completed messages delivered in [max(warm-up, start), now], per second of it. */
   readonly goodputGbps: number;
   readonly latencyNs: LatencySummary;
-  /** READ: MRd batch issued to its last completion in (the PCIe read round trip). */
+  /** READ: MRd batch issued to its data stored by the NIC's DMA engine (the PCIe read round trip). */
   readonly readRoundTripNs: LatencySummary;
   /** Landing to fully read by a consumer. */
   readonly consumeNs: LatencySummary;

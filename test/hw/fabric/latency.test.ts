@@ -2,10 +2,13 @@
  * One isolated read: its round trip (MRd issued -> last CplD accepted by the NIC) equals the sum of
  * the configured component latencies, in integer picoseconds, for each path: through a switch,
  * peer to peer through the root complex, ACS-redirected through the root complex, and to host
- * memory (which must also reproduce calibration.md's 600 ns cold / 560 ns LLC-hit 64-byte read).
+ * memory (which, with the measured device's DMA engine, must also reproduce calibration.md's 600 ns
+ * cold / 560 ns LLC-hit 64-byte read). The round trip ends when the NIC's DMA engine has stored the
+ * data (its request cost plus the bytes at its rate).
  */
 import { describe, expect, it } from "vitest";
-import { fabricDefaults } from "../../../src/hw/fabric/index.js";
+import { PCIE_BENCH_DEVICE } from "../../../src/hw/fabric/calibration.js";
+import { type FabricParams, fabricDefaults, resolveFabricParams } from "../../../src/hw/fabric/index.js";
 import { linkModel } from "../../../src/pcie/link.js";
 import { ps, rig } from "./helpers.js";
 
@@ -25,6 +28,9 @@ const sw = ps(P.switch.latencyNs);
 const rc = ps(P.rootComplex.portLatencyNs);
 const pen = ps(P.rootComplex.p2pPenaltyNs);
 const nicRx = at(CPLD64, P.nic.pcieRxGBps);
+/** The DMA engine storing a 64-byte read. */
+const dmaIn = (p: FabricParams) => ps(p.nic.dmaReadRequestNs) + at(64, p.nic.dmaReadGBps);
+const engine = dmaIn(P);
 /** Accelerator: ingress accept, lookup, miss to HBM (one 128-byte line). */
 const accelRead =
   at(MRD + 64, P.accelerator.ingressGBps) + // the ingress serves the request and its 64 data bytes
@@ -32,13 +38,17 @@ const accelRead =
   at(P.accelerator.lineBytes, P.accelerator.hbmGBps) +
   ps(P.accelerator.hbmReadLatencyNs);
 
-function oneRead(shape: "switch" | "root-ports" | "host", extra: Partial<typeof P.switch> = {}) {
+function oneRead(
+  shape: "switch" | "root-ports" | "host",
+  extra: Partial<typeof P.switch> = {},
+  nic: typeof PCIE_BENCH_DEVICE.nic = {},
+) {
   const { fabric } = rig({
     shape,
     gen: 3,
     width: 8,
     target: shape === "host" ? "host" : "accelerator",
-    params: { switch: extra },
+    params: { switch: extra, nic },
     flows: (key) => [{ name: "r", op: "read", mkey: key, size: 64, messages: 1, consumer: false }],
   });
   const r = fabric.run(20_000);
@@ -52,39 +62,47 @@ describe("isolated read latency = sum of components (integer ps)", () => {
 
   it("through a cut-through switch", () => {
     // Cut-through: each hop after the first adds propagation + latency; a TLP serializes once per direction.
-    const want = m + prop + sw + prop + accelRead + c + prop + sw + prop + nicRx;
+    const want = m + prop + sw + prop + accelRead + c + prop + sw + prop + nicRx + engine;
     expect(oneRead("switch")).toBe(want);
   });
 
   it("peer to peer through the root complex (penalty, completion rate limit)", () => {
     const cplPipe = at(64, P.rootComplex.p2pCompletionGBps); // store and forward in the RC
-    const want =
-      m + prop + (2 * rc + pen) + prop + accelRead + c + prop + (2 * rc + pen) + cplPipe + c + prop + nicRx;
-    expect(oneRead("root-ports")).toBe(want);
+    const request = m + prop + (2 * rc + pen) + prop;
+    const completion = c + prop + (2 * rc + pen) + cplPipe + c + prop;
+    expect(oneRead("root-ports")).toBe(request + accelRead + completion + nicRx + engine);
   });
 
   it("ACS redirect sends the switch's peer-to-peer through the root complex", () => {
     const cplPipe = at(64, P.rootComplex.p2pCompletionGBps);
     const request = m + prop + (sw + prop) + (2 * rc + pen + prop) + (sw + prop);
     const completion = c + prop + (sw + prop) + (2 * rc + pen) + cplPipe + c + prop + (sw + prop);
-    expect(oneRead("switch", { acsRedirect: true })).toBe(request + accelRead + completion + nicRx);
+    expect(oneRead("switch", { acsRedirect: true })).toBe(request + accelRead + completion + nicRx + engine);
   });
 
-  it("to host memory: 600 ns cold at Gen3 x8 (calibration.md), components exact", () => {
-    const want =
-      m + prop + rc + at(MRD + 64, P.host.memoryGBps) + ps(P.host.dramLatencyNs) + rc + c + prop + nicRx;
-    const got = oneRead("host");
-    expect(got).toBe(want);
+  const host = (p: FabricParams, memoryNs: number) =>
+    m + prop + rc + at(MRD + 64, p.host.memoryGBps) + ps(memoryNs) + rc + c + prop + nicRx + dmaIn(p);
+
+  it("to host memory with the default NIC: components exact", () => {
+    expect(oneRead("host")).toBe(host(P, P.host.dramLatencyNs));
+  });
+
+  it("to host memory: 600 ns cold at Gen3 x8 with the measured device (calibration.md), components exact", () => {
+    const dev = resolveFabricParams(PCIE_BENCH_DEVICE);
+    const got = oneRead("host", {}, PCIE_BENCH_DEVICE.nic);
+    expect(got).toBe(host(dev, dev.host.dramLatencyNs));
     // Within 1.5 ns: the memory path also serves the 64 data bytes (0.64 ns at 100 GB/s).
     expect(Math.abs(got - 600_000)).toBeLessThanOrEqual(1500);
   });
 
-  it("to host memory: 560 ns when a DDIO write left the line in the LLC", () => {
+  it("to host memory: 560 ns with the measured device when a DDIO write left the line in the LLC", () => {
+    const dev = resolveFabricParams(PCIE_BENCH_DEVICE);
     const { fabric } = rig({
       shape: "host",
       gen: 3,
       width: 8,
       target: "host",
+      params: PCIE_BENCH_DEVICE,
       flows: (key) => [
         { name: "w", op: "write", mkey: key, size: 64, messages: 1, consumer: false },
         { name: "r", op: "read", mkey: key, size: 64, messages: 1, startNs: 5000, consumer: false },
@@ -92,9 +110,7 @@ describe("isolated read latency = sum of components (integer ps)", () => {
     });
     const r = fabric.run(20_000);
     const got = ps(r.flows.r!.readRoundTripNs.max!);
-    const want =
-      m + prop + rc + at(MRD + 64, P.host.memoryGBps) + ps(P.host.llcLatencyNs) + rc + c + prop + nicRx;
-    expect(got).toBe(want);
+    expect(got).toBe(host(dev, dev.host.llcLatencyNs));
     expect(Math.abs(got - 560_000)).toBeLessThanOrEqual(1500);
     expect(r.host.llcHits).toBe(1);
   });

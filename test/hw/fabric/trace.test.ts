@@ -43,7 +43,10 @@ describe("TLP trace", () => {
       bytes,
       ...tag,
     });
-    const ready = ps((512 + P.nic.packetOverheadBytes) * (8 / P.nic.lineRateGbps)) + ps(P.nic.rxLatencyNs);
+    // Received, then worked by the NIC's DMA engine (request cost plus 512 bytes at its rate).
+    const engine = ps(P.nic.dmaWriteRequestNs) + at(512, P.nic.dmaWriteGBps);
+    const ready =
+      ps((512 + P.nic.packetOverheadBytes) * (8 / P.nic.lineRateGbps)) + ps(P.nic.rxLatencyNs) + engine;
     const s = ser(24 + 256);
     const down0 = ready + prop + sw; // cut-through: the switch starts prop + latency after the NIC
     const ing = at(24 + 256, P.accelerator.ingressGBps);
