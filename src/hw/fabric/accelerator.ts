@@ -235,7 +235,7 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
     f.landed += bytes;
     if (this.dp.tracing) this.dp.trace("land", landed, this.fn.bdf, slot, -1, bytes);
     const i = f.at(seq);
-    if (f.land(seq, bytes, landed, this.dp.now) && this.consumers) {
+    if (f.land(seq, bytes, landed) && this.consumers) {
       this.consumers.landed(f, f.mLanded[i]!, f.mBus[i]! - this.barBase, f.mSize[i]!);
     }
     b.release(slot);

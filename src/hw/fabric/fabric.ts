@@ -135,7 +135,7 @@ export class Fabric {
     if (this.nicModel)
       throw inputError(`flows.${spec.name}`, "flows must be added before the first run", "late");
     checkFlowSpecs([...this.flows.map((f) => f.spec), spec], "flows");
-    this.flows.push(new FlowState(this.flows.length, spec, this.rng.fork(), this.warmupPs));
+    this.flows.push(new FlowState(this.flows.length, spec, this.rng.fork(), this.warmupPs, this.sim));
   }
 
   /**

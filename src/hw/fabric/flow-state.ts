@@ -89,7 +89,10 @@ export class FlowState {
   consumedMiss = 0;
   readonly latency = new Histogram();
   readonly consume = new Histogram();
+  /** READ: MRd batch issued to its last completion in at the NIC (when its tags free). */
   readonly readRtt = new Histogram();
+  /** READ: MRd batch issued to its data stored by the NIC's DMA engine (a DMA read's latency). */
+  readonly readDma = new Histogram();
 
   /** Called when a message finishes (ok = every byte landed), with the time it finished. */
   onDone: ((f: FlowState, ok: boolean, when: number) => void) | undefined;
@@ -111,6 +114,8 @@ export class FlowState {
     spec: FlowSpec,
     rng: Rng,
     private readonly warmup: number,
+    /** The simulator's clock: deliveries count once it reaches them (a caller's "now" could be wrong). */
+    private readonly clock: { readonly now: number },
   ) {
     this.spec = spec;
     this.sampler = typeof spec.size === "number" ? constantSize(spec.size) : spec.size;
@@ -170,7 +175,8 @@ export class FlowState {
    * `bytes` of message `seq` reached the user at `when` (now or later): delivered, and settled.
    * Returns true when that finished the message successfully.
    */
-  land(seq: number, bytes: number, when: number, now: number): boolean {
+  land(seq: number, bytes: number, when: number): boolean {
+    const now = this.clock.now;
     const i = seq & this.mask;
     const start = this.mStart[i]!;
     if (when >= this.windowStart) this.mGood[i] = this.mGood[i]! + bytes;

@@ -170,7 +170,7 @@ export class HostModel implements BatchReceiver, ConsumeCost {
     f.landed += bytes;
     if (this.dp.tracing) this.dp.trace("land", landed, "host", slot, -1, bytes);
     const i = f.at(b.msg[slot]!);
-    if (f.land(b.msg[slot]!, bytes, landed, this.dp.now) && this.consumers) {
+    if (f.land(b.msg[slot]!, bytes, landed) && this.consumers) {
       this.consumers.landed(f, f.mLanded[i]!, f.mBus[i]!, f.mSize[i]!);
     }
     b.release(slot);

@@ -120,20 +120,25 @@ export class NicModel implements BatchReceiver {
     if (this.dp.tracing) this.dp.trace("rx", now, "nic", slot, -1, bytes);
     f.landed += bytes;
     const ok = b.status[slot] === 0;
-    // The DMA engine stores the batch's data before it counts as in (./dma-engine.ts).
-    const done = ok ? this.dmaIn.offer(now, bytes) : now;
-    if (ok && b.issued[slot]! >= this.p.metrics.warmupNs * 1000) f.readRtt.record(done - b.issued[slot]!);
+    // The batch's tags are free now; the DMA engine then stores its data (./dma-engine.ts), and
+    // only stored data can leave in a response packet.
+    const stored = ok ? this.dmaIn.offer(now, bytes) : now;
+    const issued = b.issued[slot]!;
+    if (ok && issued >= this.p.metrics.warmupNs * 1000) {
+      f.readRtt.record(now - issued);
+      f.readDma.record(stored - issued);
+    }
     if (!ok || f.mLost[f.at(seq)] === 1) this.discard(f, seq, bytes, now);
-    else this.respond(f, seq, bytes, done);
+    else this.respond(f, seq, bytes, stored);
     b.release(slot);
     this.issue();
   }
 
   /**
-   * READ response data is in: the port sends it in packets of MTU payload (the last one of a
-   * message shorter), each as soon as its bytes are all in.
+   * READ response data is stored at `stored` (ps, possibly after now): the port sends it in packets
+   * of MTU payload (the last one of a message shorter), each as soon as its bytes are all stored.
    */
-  private respond(f: FlowState, seq: number, bytes: number, now: number): void {
+  private respond(f: FlowState, seq: number, bytes: number, stored: number): void {
     const i = f.at(seq);
     let ready = f.mReady[i]! + bytes;
     const mtu = this.n.mtu;
@@ -142,7 +147,7 @@ export class NicModel implements BatchReceiver {
       ready -= pkt;
       f.mReady[i] = ready;
       const wire = pkt + this.n.packetOverheadBytes;
-      f.land(seq, pkt, this.netTx.offer(now, wire, this.netTx.svc(wire)), now);
+      f.land(seq, pkt, this.netTx.offer(stored, wire, this.netTx.svc(wire)));
     }
     f.mReady[i] = ready;
   }

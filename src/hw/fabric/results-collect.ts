@@ -99,6 +99,7 @@ function flowResult(fab: Fabric, f: FlowState, inFlight: number): FlowResult {
     goodputGbps: round(f.goodputGbps(fab.sim.now)),
     latencyNs: summarize(f.latency),
     readRoundTripNs: summarize(f.readRtt),
+    readDmaNs: summarize(f.readDma),
     consumeNs: summarize(f.consume),
     consumedLines: { local: f.consumedLocal, remote: f.consumedRemote, miss: f.consumedMiss },
     consumer: consumerSummary(fab, f),

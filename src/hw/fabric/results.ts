@@ -46,8 +46,16 @@ export interface FlowResult {
   /** Bytes of completed messages delivered in [max(warm-up, start), now], per second of it. */
   readonly goodputGbps: number;
   readonly latencyNs: LatencySummary;
-  /** READ: MRd batch issued to its data stored by the NIC's DMA engine (the PCIe read round trip). */
+  /**
+   * READ: MRd batch issued to its last completion in at the NIC (the PCIe read round trip: what
+   * holds the batch's tags, so tags x MRRS / round trip bounds a tag-limited stream).
+   */
   readonly readRoundTripNs: LatencySummary;
+  /**
+   * READ: MRd batch issued to its data stored by the NIC's DMA engine (the round trip plus the
+   * engine's queueing and store time): the DMA read latency pcie-bench times.
+   */
+  readonly readDmaNs: LatencySummary;
   /** Landing to fully read by a consumer. */
   readonly consumeNs: LatencySummary;
   /**

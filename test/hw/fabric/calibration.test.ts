@@ -9,6 +9,7 @@ import {
   PCIE_BENCH_MEASURED,
   runCalibration,
 } from "../../../src/hw/fabric/calibration.js";
+import { PCIE_BENCH_DMA } from "../../../src/hw/fabric/dma-params.js";
 import { rig } from "./helpers.js";
 
 let report: CalibrationReport;
@@ -45,6 +46,38 @@ describe("calibration against pcie-bench (Gen3 x8, calibration.md)", () => {
     for (const p of report.points.filter((q) => q.linkBound !== null)) {
       expect(Math.abs(p.defaultNic - p.linkBound!) / p.linkBound!).toBeLessThan(0.01);
     }
+  });
+
+  it("never puts a bandwidth point above what the DMA engine or the link can carry", () => {
+    const d = PCIE_BENCH_DMA;
+    // One engine job per DMA (every size is at most an MTU): request cost plus the bytes at its rate.
+    const engineGbps = (size: number, req: number, gBps: number) => (size * 8) / (req + size / gBps);
+    for (const p of report.points.filter((q) => q.metric !== "latency")) {
+      const engine =
+        p.metric === "read"
+          ? engineGbps(p.size, d.readRequestNs, d.readGBps)
+          : engineGbps(p.size, d.writeRequestNs, d.writeGBps);
+      const what = `${p.metric} ${p.size} B: model ${p.model}, engine ${engine}, link ${p.linkBound}`;
+      expect(p.model, what).toBeLessThanOrEqual(engine * 1.001);
+      expect(p.model, what).toBeLessThanOrEqual(p.linkBound! * 1.001);
+    }
+  });
+
+  it("a closed-loop read stream completes no faster than the engine stores its data (256 B: 49.2 of the link's 53.7 Gb/s)", () => {
+    const { fabric } = rig({
+      shape: "host",
+      target: "host",
+      gen: 3,
+      width: 8,
+      params: { nic: { ...PCIE_BENCH_DEVICE.nic }, metrics: { warmupNs: 10_000 } },
+      flows: (key) => [{ name: "r", op: "read", mkey: key, size: 256, queueDepth: 128, consumer: false }],
+    });
+    const r = fabric.run(40_000).flows.r!;
+    const engine = (256 * 8) / (PCIE_BENCH_DMA.readRequestNs + 256 / PCIE_BENCH_DMA.readGBps);
+    // The engine's backlog grows all run (the link is faster): it must not count messages early.
+    expect(r.goodputGbps).toBeLessThanOrEqual(engine * 1.001);
+    expect(r.goodputGbps).toBeGreaterThan(engine * 0.97);
+    expect((r.messages * 256 * 8) / 40_000).toBeLessThanOrEqual(engine * 1.001);
   });
 
   it("an open-loop stream above the engine's rate is dropped at the NIC buffer, never queued without bound", () => {
