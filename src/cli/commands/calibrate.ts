@@ -5,12 +5,9 @@
  * than the limit (10%).
  */
 import { type CalibrationPoint, calibrationNotes, runCalibration } from "../../hw/fabric/calibration.js";
-import { parseFlags } from "../args.js";
 import type { Command } from "../command.js";
 import type { Io } from "../io.js";
-
-const USAGE = `tphlab calibrate [--json]
-  --json   print the points (measured, model, error, link bound, default NIC) as JSON`;
+import type { Flags } from "../spec.js";
 
 const LABEL: Record<CalibrationPoint["metric"], string> = {
   write: "write Gb/s",
@@ -49,12 +46,11 @@ function wrap(text: string, width: number): string[] {
   return [...out, line];
 }
 
-function run(argv: readonly string[], io: Io): number {
-  const { values } = parseFlags(argv, { json: { type: "boolean" } }, false);
+function run(flags: Flags, io: Io): number {
   const r = runCalibration();
   const ok = r.worst <= r.limit;
   const notes = calibrationNotes(r);
-  if (values.json) {
+  if (flags.bool("json")) {
     io.stdout(`${JSON.stringify({ ...r, ok, notes }, null, 1)}\n`);
     return ok ? 0 : 1;
   }
@@ -76,6 +72,10 @@ function run(argv: readonly string[], io: Io): number {
 export const calibrateCommand: Command = {
   name: "calibrate",
   summary: "the simulator vs pcie-bench's measured bandwidth and latency (model vs measured table)",
-  usage: USAGE,
+  synopsis: ["[--json]"],
+  options: [],
+  notes:
+    "--json prints the points (measured, model, error, link bound, default NIC), the worst error and the notes.\n" +
+    "Exit status 1 when a point is off by more than 10%.",
   run,
 };
