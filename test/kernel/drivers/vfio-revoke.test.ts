@@ -228,14 +228,16 @@ describe("close", () => {
   });
 });
 
+/** A testbed with the accelerator's VFIO device open and one dma-buf exported from it. */
+function buf() {
+  const t = bootTestbed();
+  const devFd = vfioPciOpen(t.k, t.acc);
+  const fd = exportDmaBuf(t.k, devFd);
+  const { dmabuf } = dmaBufGet(t.k, fd);
+  return { ...t, devFd, dmabuf: dmabuf! };
+}
+
 describe("exporter rules", () => {
-  function buf() {
-    const t = bootTestbed();
-    const devFd = vfioPciOpen(t.k, t.acc);
-    const fd = exportDmaBuf(t.k, devFd);
-    const { dmabuf } = dmaBufGet(t.k, fd);
-    return { ...t, devFd, dmabuf: dmabuf! };
-  }
   // vfio_pci_dma_buf_attach() after the revocable-dma-buf work: !peer2peer -> -EOPNOTSUPP,
   // revoked -> -ENODEV, not revocable -> -EOPNOTSUPP; vfio has no .pin any more.
   it("attach: peer-to-peer first, then revoked, then revocable; no pin op", () => {
@@ -286,13 +288,6 @@ describe("exporter rules", () => {
 
 // drivers/vfio/pci/vfio_pci_dmabuf.c and vfio_pci_core.c details (issue 8, departure 7).
 describe("cleanup and memory enable as the kernel has them", () => {
-  function buf() {
-    const t = bootTestbed();
-    const devFd = vfioPciOpen(t.k, t.acc);
-    const fd = exportDmaBuf(t.k, devFd);
-    const { dmabuf } = dmaBufGet(t.k, fd);
-    return { ...t, devFd, dmabuf: dmabuf! };
-  }
   it("vfio_pci_dma_buf_cleanup() waits for importers to unmap: one that keeps its mapping hangs the close", () => {
     const t = buf();
     const a = dmaBufDynamicAttach(t.k, t.dmabuf, "lazy", {
