@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
-const ORDER = ["base", "pcie", "sim", "hw", "kernel", "uapi", "scenario", "report", "cli"] as const;
+const ORDER = ["base", "pcie", "sim", "hw", "kernel", "uapi", "scenario", "sweep", "report", "cli"] as const;
 const SRC = resolve("src");
 
 function files(dir: string): string[] {
