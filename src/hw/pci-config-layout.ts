@@ -7,7 +7,18 @@
 
 import { setField } from "../pcie/bits.js";
 import type { ConfigSpace, Width } from "../pcie/config-space.js";
-import { BAR, CAP_ID, EXP, EXT_CAP_HEADER, EXT_CAP_ID, HEADER, MSIX, PM, TPH } from "../pcie/registers.js";
+import {
+  ACS,
+  BAR,
+  CAP_ID,
+  EXP,
+  EXT_CAP_HEADER,
+  EXT_CAP_ID,
+  HEADER,
+  MSIX,
+  PM,
+  TPH,
+} from "../pcie/registers.js";
 import { isBridgeType, type PciFunctionSpec, type PciFunctionType } from "./pci-function-desc.js";
 
 /** Offsets of the capabilities a function carries (0 = absent). */
@@ -17,6 +28,7 @@ export interface CapOffsets {
   readonly msix: number;
   readonly aer: number;
   readonly tph: number;
+  readonly acs: number;
 }
 
 /** A register software may write, with its writable bits; reset restores these bits. */
@@ -36,6 +48,8 @@ const AER_OFF = 0x100;
 const AER_SIZEOF = 0x48;
 /** AER Uncorrectable Error Severity power-on default (PCIe Base 6.0 section 7.8.4.4). */
 const AER_UNCOR_SEVER_DEFAULT = 0x00462030;
+/** ACS right after AER (AER_OFF + AER_SIZEOF). */
+const ACS_OFF_AFTER_AER = 0x148;
 
 const EXP_TYPE: Record<PciFunctionType, number> = {
   endpoint: EXP.FLAGS.fields.TYPE.values.ENDPOINT,
@@ -134,9 +148,10 @@ function extHeader(id: number, version: number, next: number): number {
 
 function layoutExtCaps(l: Layout, s: PciFunctionSpec, caps: CapOffsets): void {
   if (caps.aer) {
-    l.ro(caps.aer, 4, extHeader(EXT_CAP_ID.ERR, 2, caps.tph));
+    l.ro(caps.aer, 4, extHeader(EXT_CAP_ID.ERR, 2, caps.tph || caps.acs));
     l.rw(caps.aer + 0x0c, 4, AER_UNCOR_SEVER_DEFAULT, 0xffffffff);
   }
+  if (caps.acs && s.acs) layoutAcs(l, caps.acs, s.acs.redirect);
   const t = s.tphRequester;
   if (!caps.tph || !t) return;
   l.ro(caps.tph, 4, extHeader(EXT_CAP_ID.TPH, 1, 0));
@@ -167,6 +182,15 @@ function layoutExtCaps(l: Layout, s: PciFunctionSpec, caps: CapOffsets): void {
   }
 }
 
+/** ACS v1: SV, RR, CR, UF supported and writable; RR and CR on at boot when redirecting. */
+function layoutAcs(l: Layout, off: number, redirect: boolean): void {
+  const f = ACS.CAP.fields;
+  const supported = f.SV.mask | f.RR.mask | f.CR.mask | f.UF.mask;
+  l.ro(off, 4, extHeader(EXT_CAP_ID.ACS, 1, 0));
+  l.ro(off + ACS.CAP.offset, 2, supported);
+  l.rw(off + ACS.CTRL.offset, 2, redirect ? f.RR.mask | f.CR.mask : 0, supported);
+}
+
 /** Fill `cfg` (blank, 4096 bytes) from `s`; returns the capability offsets and writable registers. */
 export function layoutConfigSpace(
   cfg: ConfigSpace,
@@ -179,6 +203,7 @@ export function layoutConfigSpace(
     msix: s.msix ? MSIX_OFF : 0,
     aer,
     tph: s.tphRequester ? s.tphRequester.offset : 0,
+    acs: s.acs ? (aer ? ACS_OFF_AFTER_AER : AER_OFF) : 0,
   };
   const l = new Layout(cfg);
   layoutHeader(l, s, caps.pm || caps.exp);

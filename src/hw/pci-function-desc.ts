@@ -72,6 +72,12 @@ export interface PciFunctionDesc {
   /** DevCap2 TPH Completer Supported: 0 none, 1 TPH only, 2 reserved, 3 TPH and Extended TPH. */
   readonly tphCompleter?: 0 | 1 | 2 | 3;
   readonly tphRequester?: TphRequesterDesc;
+  /**
+   * An ACS Extended Capability (switch downstream ports, Root Ports): Source Validation, P2P
+   * Request/Completion Redirect and Upstream Forwarding supported; `redirect` turns RR and CR on
+   * in the control register at boot (as the kernel does with an IOMMU). Absent: no ACS capability.
+   */
+  readonly acs?: { readonly redirect: boolean };
   /** Link speed (1 = 2.5 GT/s .. 6 = 64 GT/s) and width. Default Gen4 x16. */
   readonly link?: { readonly speed: number; readonly width: number };
   /** Command register after boot: memory decoding and bus mastering on unless false. */
@@ -108,6 +114,7 @@ export interface PciFunctionSpec {
   readonly flr: boolean;
   readonly tphCompleter: 0 | 1 | 2 | 3;
   readonly tphRequester: Required<TphRequesterDesc> | undefined;
+  readonly acs: { readonly redirect: boolean } | undefined;
   readonly link: { readonly speed: number; readonly width: number };
   readonly memoryEnabled: boolean;
   readonly busMaster: boolean;
@@ -221,6 +228,14 @@ function normalizeTph(desc: PciFunctionDesc, p: string, aer: boolean): Required<
   return { modes, ext: t.ext ?? false, location: t.location, tableSize, offset };
 }
 
+/** ACS sits after AER (0x148), or at 0x100 without it; a TPH Requester there too is not modelled. */
+function normalizeAcs(desc: PciFunctionDesc, path: string): { readonly redirect: boolean } | undefined {
+  if (desc.acs === undefined) return undefined;
+  if (desc.tphRequester)
+    throw inputError(`${path}.acs`, "an ACS capability beside a TPH Requester is not modelled");
+  return { redirect: desc.acs.redirect };
+}
+
 /** Validate `desc` and fill defaults. `path` prefixes error locations. */
 export function normalizePciFunctionDesc(desc: PciFunctionDesc, path = "device"): PciFunctionSpec {
   const bdf = parseBdf(desc.bdf, `${path}.bdf`);
@@ -249,6 +264,7 @@ export function normalizePciFunctionDesc(desc: PciFunctionDesc, path = "device")
     flr: desc.flr ?? !bridge,
     tphCompleter,
     tphRequester: desc.tphRequester ? normalizeTph(desc, path, aer) : undefined,
+    acs: normalizeAcs(desc, path),
     link: {
       speed: intValue(link.speed, `${path}.link.speed`, 1, 6),
       width: intValue(link.width, `${path}.link.width`, 1, 32),

@@ -63,6 +63,21 @@ export interface KernelCmdline {
   readonly raw: string;
 }
 
+/**
+ * cpu_data(0) as far as the model needs it: drivers/pci/p2pdma.c lets P2P cross the host bridge
+ * on any AMD CPU of family 0x17 (Zen) or later (cpu_supports_p2pdma()).
+ */
+export interface CpuInfo {
+  readonly vendor: "amd" | "intel" | "other";
+  /** x86 family (boot_cpu_data.x86). */
+  readonly family: number;
+}
+/**
+ * The default CPU: an AMD Zen 3 (family 0x19), so P2P between Root Ports is allowed as before the
+ * kernel decided reachability (an extrapolation chosen to keep that behaviour).
+ */
+export const DEFAULT_CPU: CpuInfo = { vendor: "amd", family: 0x19 };
+
 export interface BootOptions {
   readonly revision?: RevisionName;
   readonly topology: Topology | TopologyDesc;
@@ -71,6 +86,8 @@ export interface BootOptions {
   readonly nrCpuIds?: number;
   /** Kernel command line, e.g. "pci=notph". */
   readonly cmdline?: string;
+  /** The boot CPU (default DEFAULT_CPU). */
+  readonly cpu?: CpuInfo;
 }
 
 /** Parse the options the model honours: `pci=` flags (comma separated), of which `notph`. */
@@ -89,6 +106,8 @@ export class Kernel {
   readonly violations: string[] = [];
   readonly pciDevs: PciDev[] = [];
   readonly processes: Process[] = [];
+  /** The boot CPU (cpu_data(0)). */
+  cpu: CpuInfo = DEFAULT_CPU;
   current: Process;
   private nextPid = 1;
   private readonly ids = new Map<string, number>();
@@ -171,6 +190,7 @@ export function bootKernel(opts: BootOptions): Kernel {
     opts.firmware instanceof PlatformFirmware ? opts.firmware : new PlatformFirmware(opts.firmware);
   const cmdline = parseCmdline(opts.cmdline ?? "");
   const k = new Kernel(spec.name, topology, firmware, nrCpuIds, cmdline, spec.behaviours);
+  if (opts.cpu) k.cpu = opts.cpu;
   if (k.cmdline.notph) k.trace.emit("pci_no_tph", { note: "PCIe TPH is disabled" });
   for (const fn of topology.functions()) k.pciDevs.push(pciSetupDevice(k, fn));
   return k;

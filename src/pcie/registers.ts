@@ -231,6 +231,29 @@ export const TPH = {
   BASE_SIZEOF: 0x0c,
 } as const;
 
+/** ACS Capability and Control bits (same positions in both registers; Linux PCI_ACS_*). */
+const ACS_FIELDS = {
+  /** Source Validation */
+  SV: { mask: 0x0001 },
+  /** Translation Blocking */
+  TB: { mask: 0x0002 },
+  /** P2P Request Redirect */
+  RR: { mask: 0x0004 },
+  /** P2P Completion Redirect */
+  CR: { mask: 0x0008 },
+  /** Upstream Forwarding */
+  UF: { mask: 0x0010 },
+  /** P2P Egress Control */
+  EC: { mask: 0x0020 },
+  /** Direct Translated P2P */
+  DT: { mask: 0x0040 },
+} as const;
+/** Access Control Services Extended Capability (ID 0x000d), PCIe Base 6.0 section 7.7.8. */
+export const ACS = {
+  CAP: { offset: 0x04, width: 2, fields: ACS_FIELDS },
+  CTRL: { offset: 0x06, width: 2, fields: ACS_FIELDS },
+} as const satisfies Record<string, RegisterDef>;
+
 /** Capability IDs used by name elsewhere (full name tables live in capability-ids.ts). */
 export const CAP_ID = { PM: 0x01, MSI: 0x05, VNDR: 0x09, EXP: 0x10, MSIX: 0x11 } as const;
 export const EXT_CAP_ID = { ERR: 0x0001, ACS: 0x000d, ATS: 0x000f, TPH: 0x0017 } as const;

@@ -10,6 +10,7 @@ import { getField } from "../../pcie/bits.js";
 import { CAP_ID, EXP, EXT_CAP_HEADER, EXT_CAP_ID, HEADER } from "../../pcie/registers.js";
 import type { Kernel } from "../kernel.js";
 import { traceHex } from "../trace.js";
+import type { PciP2pdma } from "./p2pdma.js";
 
 /** PCIBIOS_BAD_REGISTER_NUMBER (include/linux/pci.h): a positive PCIBIOS code, not an errno. */
 export const PCIBIOS_BAD_REGISTER_NUMBER = 0x87;
@@ -58,6 +59,8 @@ export class PciDev {
   /** Bound driver name and its private data (dev_set_drvdata()). */
   driver: string | undefined = undefined;
   driverData: unknown = undefined;
+  /** pdev->p2pdma: set once the device provides P2P memory (pcim_p2pdma_init()). */
+  p2pdma: PciP2pdma | undefined = undefined;
 
   constructor(fn: PciFunction) {
     this.fn = fn;

@@ -263,7 +263,7 @@ describe("exporter rules", () => {
   });
   it("map of a revoked buffer -> -ENODEV; an importer that keeps its mapping hangs the revoke", () => {
     const t = buf();
-    const a = dmaBufDynamicAttach(t.k, t.dmabuf, "lazy", {
+    const a = dmaBufDynamicAttach(t.k, t.dmabuf, t.nic.name, {
       allowPeer2peer: true,
       invalidateMappings: () => {},
     }).attach!;
@@ -290,7 +290,7 @@ describe("exporter rules", () => {
 describe("cleanup and memory enable as the kernel has them", () => {
   it("vfio_pci_dma_buf_cleanup() waits for importers to unmap: one that keeps its mapping hangs the close", () => {
     const t = buf();
-    const a = dmaBufDynamicAttach(t.k, t.dmabuf, "lazy", {
+    const a = dmaBufDynamicAttach(t.k, t.dmabuf, t.nic.name, {
       allowPeer2peer: true,
       invalidateMappings: () => {},
     }).attach!;
@@ -308,7 +308,7 @@ describe("cleanup and memory enable as the kernel has them", () => {
     const devFd = vfioPciOpen(t.k, t.acc);
     vfioPciConfigWrite(t.k, devFd, CMD, 2, MEM_OFF);
     const { dmabuf } = dmaBufGet(t.k, exportDmaBuf(t.k, devFd));
-    const a = dmaBufDynamicAttach(t.k, dmabuf!, "nic", {
+    const a = dmaBufDynamicAttach(t.k, dmabuf!, t.nic.name, {
       allowPeer2peer: true,
       invalidateMappings: () => {},
     });

@@ -12,6 +12,7 @@ import {
   VFIO_DEVICE_FEATURE_MASK,
 } from "../../include/uapi/linux/vfio.js";
 import type { Kernel } from "../../kernel.js";
+import { pcimP2pdmaInit } from "../../pci/p2pdma.js";
 import { type PciDev, pciReadConfigWord, pciWriteConfigWord } from "../../pci/pci.js";
 import { pciResetFunction, pciRestoreState, pciSaveState } from "../../pci/reset.js";
 import { VfioDevice, vfioDeviceFromFd, vfioDeviceOpen } from "../vfio_main.js";
@@ -107,6 +108,8 @@ export function vfioPciCoreRegisterDevice(
   if (pdev.driver !== undefined)
     return k.trace.ret("vfio_pci_probe", { dev: pdev.name, args: { bound: pdev.driver } }, -EBUSY);
   const vdev = new VfioPciCoreDevice(pdev, opts.dmabuf ?? true, opts.tphTagLimit);
+  // vfio_pci_core_register_device(): pcim_p2pdma_init(), so the BARs can be P2P providers.
+  pcimP2pdmaInit(pdev);
   pdev.driver = "vfio-pci";
   pdev.driverData = vdev;
   k.trace.emit("vfio_pci_probe", { dev: pdev.name, ret: 0 });

@@ -23,6 +23,7 @@ import {
 import { EINTR, EINVAL, ENODEV, EOPNOTSUPP } from "../../errno.js";
 import { VFIO_DMA_BUF_TPH_ST, VFIO_DMA_BUF_TPH_ST_EXT } from "../../include/uapi/linux/vfio.js";
 import type { Kernel } from "../../kernel.js";
+import { PCI_P2PDMA_MAP, pciP2pdmaMapType } from "../../pci/p2pdma.js";
 import type { PciDev } from "../../pci/pci.js";
 import { traceHex } from "../../trace.js";
 import { vfioDevicePutRegistration, vfioDeviceTryGetRegistration } from "../vfio_main.js";
@@ -91,10 +92,7 @@ function vfioPciDmabufOps(k: Kernel): DmaBufOps {
       const p = priv(a.dmabuf);
       a.dmabuf.resv.assertHeld(k, "vfio_pci_dma_buf_map", a.dev);
       if (p.revoked) return { ret: -ENODEV, sgt: undefined };
-      const sgt: SgTable = {
-        sgl: p.physVec.map((v) => ({ dmaAddress: Number(v.paddr), length: Number(v.len) })),
-      };
-      return { ret: 0, sgt };
+      return dmaBufPhysVecToSgt(k, a, p.provider, p.physVec);
     },
     unmapDmaBuf: () => {},
     release: (dmabuf: DmaBuf) => vfioPciDmaBufRelease(k, priv(dmabuf)),
@@ -102,6 +100,29 @@ function vfioPciDmabufOps(k: Kernel): DmaBufOps {
   if (k.b.dmaBufTph === "rfc-get-tph") ops.getTph = (d) => rfcGetTph(k, priv(d));
   if (k.b.dmaBufTph === "get-pci-tph") ops.getPciTph = (d, extended) => getPciTph(k, d, extended);
   return ops;
+}
+
+/**
+ * dma_buf_phys_vec_to_sgt() (drivers/dma-buf/dma-buf-mapping.c): the importer must reach the
+ * provider: through a common bridge (bus addresses) or the host bridge (the model has no IOMMU,
+ * so the DMA addresses are the same); anything else -> -EINVAL.
+ */
+function dmaBufPhysVecToSgt(
+  k: Kernel,
+  a: DmaBufAttachment,
+  provider: PciDev,
+  physVec: readonly PhysVec[],
+): { ret: number; sgt: SgTable | undefined } {
+  const client = k.pciDev(a.dev);
+  const mapType = pciP2pdmaMapType(k, provider, client);
+  if (mapType === PCI_P2PDMA_MAP.NOT_SUPPORTED) {
+    const args = { provider: provider.name, map_type: mapType };
+    return { ret: k.trace.ret("dma_buf_phys_vec_to_sgt", { dev: a.dev, args }, -EINVAL), sgt: undefined };
+  }
+  const sgt: SgTable = {
+    sgl: physVec.map((v) => ({ dmaAddress: Number(v.paddr), length: Number(v.len) })),
+  };
+  return { ret: 0, sgt };
 }
 
 /** rfc get_tph(): the stored tag and PH; always 0 under `rfcGetTphAlwaysOk`, even with nothing set. */
