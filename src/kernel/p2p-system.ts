@@ -4,29 +4,43 @@
  * tags (_DSM st_info), booted with the drivers bound as at probe time: mlx5_core + mlx5_ib on the
  * NIC, vfio-pci on the accelerator (and its sibling function when asked).
  *
+ * A thin wrapper over bootPlatformSystem() (platform-system.ts) on the `switch` and `root-complex`
+ * presets, which lay out at exactly these addresses.
+ *
  * Addresses: switch = Root Port 00:01.0 -> switch 01:00.0 -> ports 02:00.0 / 02:01.0 -> NIC
  * 03:00.0, accelerator 04:00.0 (sibling 04:00.1); root-complex = NIC 01:00.0 below Root Port
  * 00:01.0, accelerator 02:00.0 (sibling 02:00.1) below Root Port 00:02.0.
  */
-import { ModelError } from "../base/errors.js";
-import { DEFAULT_MLX5_CAPS, type Mlx5Caps, Mlx5Device, mlx5FunctionDesc } from "../hw/mlx5/device.js";
+
+import type { Mlx5Caps, Mlx5Device } from "../hw/mlx5/device.js";
 import type { TphRequesterDesc } from "../hw/pci-function-desc.js";
+import { layoutPlatform, type PlatformLayout } from "../hw/platform.js";
 import type { DsmFailure, PlatformFirmwareDesc, StInfoDesc } from "../hw/platform-firmware.js";
+import { PLATFORM_PRESETS } from "../hw/platform-presets.js";
 import type { TopologyNodeDesc } from "../hw/topology.js";
-import { errnoName } from "./errno.js";
-import { mlx5IbAdd } from "./infiniband/hw/mlx5/main.js";
 import type { Mlx5IbDev } from "./infiniband/hw/mlx5/mlx5_ib.js";
-import { bootKernel, type Kernel } from "./kernel.js";
-import { type Mlx5CoreDev, mlx5Probe } from "./net/ethernet/mellanox/mlx5/core/main.js";
-import type { RevisionName } from "./revision.js";
+import type { Kernel } from "./kernel.js";
+import type { Mlx5CoreDev } from "./net/ethernet/mellanox/mlx5/core/main.js";
 import {
-  type VfioPciCoreDevice,
-  type VfioTphTagLimit,
-  vfioPciCoreRegisterDevice,
-} from "./vfio/pci/vfio_pci_core.js";
+  bootPlatformSystem,
+  P2P_NIC_TPH_TABLE,
+  type PlatformSystemOptions,
+  platformFirmware,
+  platformTopology,
+  type TphCompleter,
+} from "./platform-system.js";
+import type { RevisionName } from "./revision.js";
+import type { VfioPciCoreDevice, VfioTphTagLimit } from "./vfio/pci/vfio_pci_core.js";
+
+export {
+  P2P_ACC_BAR,
+  P2P_ACC_BAR_SIZE,
+  P2P_NIC_BAR,
+  P2P_NIC_TPH_DIRECT,
+  P2P_NIC_TPH_TABLE,
+} from "./platform-system.js";
 
 export type P2pTopology = "switch" | "root-complex";
-type TphCompleter = 0 | 1 | 2 | 3;
 
 /** The PCI addresses of a P2P machine's functions. */
 export interface P2pAddresses {
@@ -55,25 +69,6 @@ export const P2P_ADDRESSES: Readonly<Record<P2pTopology, P2pAddresses>> = {
     sibling: "0000:02:00.1",
   },
 };
-
-/** Where the platform put the BARs (64-bit, naturally aligned; extrapolation: a large aperture). */
-export const P2P_NIC_BAR = 0x38_0000_0000;
-export const P2P_ACC_BAR = 0x40_0000_0000;
-/** The accelerator's BAR 0 by default: 256 MiB of device memory its owner exports. */
-export const P2P_ACC_BAR_SIZE = 256 * 1024 * 1024;
-/** The accelerator's 64 KiB register BAR 2 (32-bit), per function. */
-const ACC_MMIO_BAR = 0xe000_0000;
-const ACC_MMIO_SIZE = 0x10000;
-
-/** NIC TPH Requester: Extended TPH, ST table of 8 entries in the capability. */
-export const P2P_NIC_TPH_TABLE: TphRequesterDesc = {
-  modes: ["ns", "ds"],
-  ext: true,
-  location: "cap",
-  tableSize: 8,
-};
-/** NIC TPH Requester: Extended TPH, no ST table (direct mode). */
-export const P2P_NIC_TPH_DIRECT: TphRequesterDesc = { modes: ["ns", "ds"], ext: true, location: "none" };
 
 export interface P2pSystemOptions {
   readonly revision: RevisionName;
@@ -120,95 +115,69 @@ export interface P2pSystem {
   readonly accs: readonly VfioPciCoreDevice[];
 }
 
-function rootPort(bdf: string, o: P2pSystemOptions): TopologyNodeDesc {
-  const tphCompleter = o.rpCompleter ?? 3;
-  return { bdf, type: "root-port", vendor: 0x8086, device: 0x352a, label: "Root Port", tphCompleter };
+/** The preset's layout with every link at `link` (default Gen4 x16, the function default). */
+export function p2pLayout(o: Pick<P2pSystemOptions, "topology" | "link">): PlatformLayout {
+  const p = PLATFORM_PRESETS[o.topology ?? "switch"];
+  const link = o.link ? { gen: o.link.speed, width: o.link.width } : { gen: 4, width: 16 };
+  return layoutPlatform({ link, switches: p.switches, devices: p.devices });
 }
 
-function switchPort(bdf: string, parent: string, upstream: boolean): TopologyNodeDesc {
-  const type = upstream ? "upstream-port" : "downstream-port";
-  return { bdf, parent, type, vendor: 0x1000, device: 0xc030, label: "PCIe switch port" };
-}
-
-/** Accelerator function `fn` (0 or 1): BAR 0 device memory, optional register BAR 2. */
-function accelerator(a: P2pAddresses, parent: string, fn: 0 | 1, o: P2pSystemOptions): TopologyNodeDesc {
-  const size = o.accBarSize ?? P2P_ACC_BAR_SIZE;
-  const bar2 = { index: 2, size: ACC_MMIO_SIZE, address: ACC_MMIO_BAR + fn * ACC_MMIO_SIZE, bits64: false };
+/** The platform options a P2P machine stands for. */
+function platformOptions(o: P2pSystemOptions): PlatformSystemOptions {
+  const opt = <K extends string, V>(key: K, v: V | undefined) =>
+    v === undefined ? {} : ({ [key]: v } as Record<K, V>);
   return {
-    bdf: fn === 0 ? a.accelerator : a.sibling,
-    parent,
-    type: "endpoint",
-    vendor: 0x10ee,
-    device: 0x903f,
-    classCode: 0x120000,
-    label: "Processing accelerator",
-    bars: [
-      { index: 0, size, address: P2P_ACC_BAR + fn * size, bits64: true, prefetchable: true },
-      ...(o.accMmioBar === false ? [] : [bar2]),
-    ],
-    tphCompleter: o.accCompleter ?? 3,
-    flr: o.accFlr ?? true,
+    revision: o.revision,
+    layout: p2pLayout(o),
+    ...opt("rpCompleter", o.rpCompleter),
+    nic: { tph: o.nicTph ?? P2P_NIC_TPH_TABLE, ...opt("caps", o.nicCaps) },
+    accelerator: {
+      ...opt("completer", o.accCompleter),
+      ...opt("barSize", o.accBarSize),
+      ...opt("mmioBar", o.accMmioBar),
+      ...opt("flr", o.accFlr),
+      ...opt("dmaBuf", o.accDmaBuf),
+      ...opt("tagLimit", o.accTagLimit),
+      ...opt("sibling", o.sibling),
+    },
+    ...opt("stInfo", o.stInfo),
+    ...opt("dsmFail", o.dsmFail),
+    ...opt("noAcpi", o.noAcpi),
+    ...opt("nrCpuIds", o.nrCpuIds),
+    ...opt("cmdline", o.cmdline),
   };
 }
 
 /** The topology description (parents first). */
 export function p2pTopology(o: P2pSystemOptions): TopologyNodeDesc[] {
-  const a = P2P_ADDRESSES[o.topology ?? "switch"];
-  const [usp, dspNic, dspAcc] = a.switchPorts;
-  const sw = usp !== undefined && dspNic !== undefined && dspAcc !== undefined;
-  const rp0 = a.rootPorts[0]!;
-  const nicParent = sw ? dspNic : rp0;
-  const accParent = sw ? dspAcc : a.rootPorts[1]!;
-  const nic = mlx5FunctionDesc({ bdf: a.nic, tph: o.nicTph ?? P2P_NIC_TPH_TABLE, barAddress: P2P_NIC_BAR });
-  const all: TopologyNodeDesc[] = [
-    ...a.rootPorts.map((bdf) => rootPort(bdf, o)),
-    ...(sw
-      ? [switchPort(usp, rp0, true), switchPort(dspNic, usp, false), switchPort(dspAcc, usp, false)]
-      : []),
-    { ...nic, parent: nicParent },
-    accelerator(a, accParent, 0, o),
-    ...((o.sibling ?? "none") === "none" ? [] : [accelerator(a, accParent, 1, o)]),
-  ];
-  const link = o.link;
-  return link ? all.map((d) => ({ ...d, link })) : all;
+  return platformTopology(platformOptions(o)).desc;
 }
 
 /** ACPI: every Root Port's companion answers the _DSM with `stInfo` (or fails as asked). */
 export function p2pFirmware(
   o: Pick<P2pSystemOptions, "topology" | "stInfo" | "dsmFail" | "noAcpi">,
 ): PlatformFirmwareDesc {
-  if (o.noAcpi) return { rootPorts: {} };
-  const rp = { stInfo: o.stInfo ?? {}, ...(o.dsmFail ? { fail: o.dsmFail } : {}) };
-  const a = P2P_ADDRESSES[o.topology ?? "switch"];
-  return { rootPorts: Object.fromEntries(a.rootPorts.map((bdf) => [bdf, rp])) };
-}
-
-/** Probe `bdf` with vfio-pci; a failure is a model bug. */
-function bindVfio(k: Kernel, bdf: string, dmabuf: boolean, limit?: VfioTphTagLimit): VfioPciCoreDevice {
-  const pdev = k.pciDev(bdf);
-  if (!pdev) throw new ModelError(`${bdf} was not enumerated`);
-  const v = vfioPciCoreRegisterDevice(k, pdev, limit ? { dmabuf, tphTagLimit: limit } : { dmabuf });
-  if (typeof v === "number") throw new ModelError(`vfio-pci probe of ${bdf} failed: ${errnoName(v)}`);
-  return v;
+  const opt = { layout: p2pLayout(o), ...(o.noAcpi ? { noAcpi: true } : {}) };
+  return platformFirmware({
+    ...opt,
+    ...(o.stInfo ? { stInfo: o.stInfo } : {}),
+    ...(o.dsmFail ? { dsmFail: o.dsmFail } : {}),
+  });
 }
 
 /** Boot the machine and bind the drivers: NIC first (mlx5_core, mlx5_ib), then vfio-pci. */
 export function bootP2pSystem(o: P2pSystemOptions): P2pSystem {
-  const addresses = P2P_ADDRESSES[o.topology ?? "switch"];
-  const k = bootKernel({
-    revision: o.revision,
-    nrCpuIds: o.nrCpuIds ?? 8,
-    cmdline: o.cmdline ?? "",
-    firmware: p2pFirmware(o),
-    topology: { devices: p2pTopology(o) },
-  });
-  const nicPdev = k.pciDev(addresses.nic);
-  if (!nicPdev) throw new ModelError(`${addresses.nic} was not enumerated`);
-  const nicHw = new Mlx5Device(nicPdev.fn, { ...DEFAULT_MLX5_CAPS, ...o.nicCaps });
-  const nic = mlx5Probe(k, nicPdev, nicHw);
-  if (typeof nic === "number") throw new ModelError(`mlx5 probe failed: ${errnoName(nic)}`);
-  const ib = mlx5IbAdd(k, nic);
-  const acc = bindVfio(k, addresses.accelerator, o.accDmaBuf ?? true, o.accTagLimit);
-  const accs = o.sibling === "vfio-pci" ? [acc, bindVfio(k, addresses.sibling, true, o.accTagLimit)] : [acc];
-  return { k, addresses, nic, nicHw, ib, acc, accs };
+  const sys = bootPlatformSystem(platformOptions(o));
+  const nic = sys.nics[0]!;
+  const acc = sys.accelerators[0]!;
+  const accs = acc.sibling ? [acc.vfio, acc.sibling] : [acc.vfio];
+  return {
+    k: sys.k,
+    addresses: P2P_ADDRESSES[o.topology ?? "switch"],
+    nic: nic.core,
+    nicHw: nic.hw,
+    ib: nic.ib,
+    acc: acc.vfio,
+    accs,
+  };
 }
