@@ -73,7 +73,7 @@ export {
 
 // The kernel model and its revisions of the series.
 export { type Behaviours, isRevisionName, REVISION_NAMES, type RevisionName } from "./kernel/revision.js";
-export { type BootOptions, bootKernel, Kernel } from "./kernel/kernel.js";
+export { type BootOptions, bootKernel, type CpuInfo, Kernel } from "./kernel/kernel.js";
 export { pcieDisableTph, pcieEnableTph, pcieTphSetStEntry } from "./kernel/pci/tph.js";
 export { pcieTphGetCpuSt } from "./kernel/pci/tph-cpu-st.js";
 export { dmaBufGetPciTph } from "./kernel/dma-buf/dma-buf.js";

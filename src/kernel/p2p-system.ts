@@ -27,7 +27,6 @@ import {
   type PlatformSystemOptions,
   platformFirmware,
   platformTopology,
-  type TphCompleter,
 } from "./platform-system.js";
 import type { RevisionName } from "./revision.js";
 import type { VfioPciCoreDevice, VfioTphTagLimit } from "./vfio/pci/vfio_pci_core.js";
@@ -41,6 +40,7 @@ export {
 } from "./platform-system.js";
 
 export type P2pTopology = "switch" | "root-complex";
+type TphCompleter = 0 | 1 | 2 | 3;
 
 /** The PCI addresses of a P2P machine's functions. */
 export interface P2pAddresses {

@@ -30,7 +30,7 @@ import {
   vfioPciCoreRegisterDevice,
 } from "./vfio/pci/vfio_pci_core.js";
 
-export type TphCompleter = 0 | 1 | 2 | 3;
+type TphCompleter = 0 | 1 | 2 | 3;
 
 /** Where the platform put the BARs (64-bit, naturally aligned; extrapolation: a large aperture). */
 export const P2P_NIC_BAR = 0x38_0000_0000;

@@ -87,7 +87,8 @@ const attachRules: Check = {
     const fd = s.ok("export", exportDmaBuf(owner, m.headers.dmaBufStruct), owner.libc);
     const dmabuf = dmabufOf(s, owner, fd);
     const { k } = m;
-    const dev = "0000:99:00.0";
+    // The importer is the NIC: vfio-pci's map asks pci_p2pdma_map_type() about a PCI client.
+    const dev = m.nic.name;
     const invalidate = () => {};
     s.kret("static importer", dmaBufAttach(k, dmabuf, dev).ret, "-EOPNOTSUPP");
     s.kret(
