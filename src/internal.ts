@@ -97,5 +97,6 @@ export * from "./uapi/abi-verdicts.js";
 export * from "./uapi/host.js";
 export * from "./uapi/libc.js";
 export * from "./uapi/p2p-host.js";
+export * from "./uapi/platform-host.js";
 export * from "./uapi/rdma/verbs-structs.js";
 export * from "./uapi/verbs.js";
