@@ -5,6 +5,7 @@
  */
 import { InputError, type Issue } from "../../base/errors.js";
 import { type Rng, WeightedChoice } from "../../sim/random.js";
+import type { BurstSpec, TraceSpec } from "./arrivals.js";
 
 export const FLOW_OPS = ["write", "read", "send"] as const;
 export type FlowOp = (typeof FLOW_OPS)[number];
@@ -38,8 +39,8 @@ export interface FlowSpec {
   readonly offset?: number;
   /** Bytes of the MR the flow cycles through. Default: the MR's length minus offset. */
   readonly length?: number;
-  /** Message size: bytes, or a sampler. */
-  readonly size: number | SizeSampler;
+  /** Message size: bytes, or a sampler. Required unless the flow replays a trace. */
+  readonly size?: number | SizeSampler;
   /** Distance between message start addresses (send: receive buffer size). Default: max size rounded up to 64. */
   readonly slotBytes?: number;
   /** Open loop: offered load in Gb/s of message payload. */
@@ -52,6 +53,12 @@ export interface FlowSpec {
   readonly messages?: number;
   /** First message at this time. Default 0. */
   readonly startNs?: number;
+  /** No message starts at or after this time. Default: none. */
+  readonly stopNs?: number;
+  /** On/off source: messages start only during on-periods (open loop: the rate holds while on). */
+  readonly burst?: BurstSpec;
+  /** Open loop from a recording: message times (from startNs) and sizes; no size, rate or burst. */
+  readonly trace?: TraceSpec;
   /** Consumers; false = nobody reads the data. Default: one engine (accelerator) or CPU (host). */
   readonly consumer?: FlowConsumer | false;
   /** Intended steering; default: what the owner's published tag resolves to. */
@@ -92,9 +99,11 @@ export function validateFlowSpec(f: FlowSpec, path: string): Issue[] {
   if (!intIn(f.mkey, 0, 0xffffffff)) bad("mkey", "must be a 32-bit key");
   if (f.offset !== undefined && !intIn(f.offset, 0, 2 ** 52)) bad("offset", "must be a non-negative integer");
   if (f.length !== undefined && !intIn(f.length, 1, 2 ** 52)) bad("length", "must be a positive integer");
-  const max = typeof f.size === "number" ? f.size : f.size?.max;
-  if (!intIn(max, 1, MAX_MESSAGE_BYTES))
-    bad("size", `must be an integer in 1..${MAX_MESSAGE_BYTES} (or a sampler with such a max)`);
+  if (f.trace === undefined || f.size !== undefined) {
+    const max = typeof f.size === "number" ? f.size : f.size?.max;
+    if (!intIn(max, 1, MAX_MESSAGE_BYTES))
+      bad("size", `must be an integer in 1..${MAX_MESSAGE_BYTES} (or a sampler with such a max)`);
+  }
   if (f.slotBytes !== undefined && !intIn(f.slotBytes, 1, 2 ** 52))
     bad("slotBytes", "must be a positive integer");
   if (
@@ -113,9 +122,38 @@ export function validateFlowSpec(f: FlowSpec, path: string): Issue[] {
     bad("messages", "must be a non-negative integer");
   if (f.startNs !== undefined && !(typeof f.startNs === "number" && f.startNs >= 0))
     bad("startNs", "must be >= 0");
+  issues.push(...validateShape(f, path));
   if (f.consumer && f.consumer.engines !== undefined && !intIn(f.consumer.engines, 1, 1024)) {
     bad("consumer.engines", "must be an integer in 1..1024");
   }
+  return issues;
+}
+
+/** Problems of the arrival shape: stop after start, bursts with an on-period, a well-formed trace. */
+function validateShape(f: FlowSpec, path: string): Issue[] {
+  const issues: Issue[] = [];
+  const bad = (field: string, message: string) =>
+    issues.push({ code: "invalid", path: `${path}.${field}`, message });
+  const time = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v >= 0;
+  if (f.stopNs !== undefined && !(time(f.stopNs) && f.stopNs > (f.startNs ?? 0)))
+    bad("stopNs", "must be a time after startNs");
+  if (f.burst !== undefined) {
+    if (!(time(f.burst.onNs) && f.burst.onNs > 0)) bad("burst.onNs", "must be > 0");
+    if (!time(f.burst.offNs)) bad("burst.offNs", "must be >= 0");
+  }
+  const t = f.trace;
+  if (t === undefined) return issues;
+  for (const k of ["size", "rateGbps", "queueDepth", "arrival", "burst"] as const)
+    if (f[k] !== undefined)
+      bad(k, "a trace gives the arrivals: no size, rateGbps, queueDepth, arrival or burst");
+  if (!(t.timesPs.length > 0 && t.timesPs.length === t.sizes.length))
+    bad("trace", "needs as many times as sizes, at least one");
+  const i = t.timesPs.findIndex(
+    (x, k) => !(Number.isSafeInteger(x) && x >= 0 && (k === 0 || x >= t.timesPs[k - 1]!)),
+  );
+  if (i >= 0) bad(`trace.timesPs[${i}]`, "times are non-decreasing integer picoseconds >= 0");
+  const j = t.sizes.findIndex((x) => !(Number.isSafeInteger(x) && x >= 1 && x <= MAX_MESSAGE_BYTES));
+  if (j >= 0) bad(`trace.sizes[${j}]`, `sizes are integers in 1..${MAX_MESSAGE_BYTES}`);
   return issues;
 }
 

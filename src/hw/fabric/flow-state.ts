@@ -5,7 +5,8 @@
  */
 import { Histogram } from "../../sim/histogram.js";
 import type { Rng } from "../../sim/random.js";
-import { constantSize, type FlowExpect, type FlowSpec, type SizeSampler } from "./flow-spec.js";
+import { Arrivals } from "./arrivals.js";
+import { constantSize, type FlowExpect, type FlowSpec } from "./flow-spec.js";
 import { regrow } from "./ring.js";
 
 /** No value (partition/op/cpu not known). */
@@ -44,7 +45,10 @@ export interface FlowSnapshot {
 export class FlowState {
   /** The description; only the key and the intent change after construction (rekey(), reexpect()). */
   spec: FlowSpec;
-  readonly sampler: SizeSampler;
+  /** When messages arrive and their sizes (./arrivals.ts). */
+  readonly arrivals: Arrivals;
+  /** The largest message the flow can send. */
+  readonly maxSize: number;
   readonly slotBytes: number;
   readonly rng: Rng;
   snap: FlowSnapshot | undefined;
@@ -118,9 +122,11 @@ export class FlowState {
     private readonly clock: { readonly now: number },
   ) {
     this.spec = spec;
-    this.sampler = typeof spec.size === "number" ? constantSize(spec.size) : spec.size;
-    this.slotBytes = spec.slotBytes ?? Math.ceil(this.sampler.max / 64) * 64;
+    const sizes = typeof spec.size === "number" ? constantSize(spec.size) : spec.size;
+    this.maxSize = spec.trace ? spec.trace.sizes.reduce((a, b) => Math.max(a, b), 1) : sizes!.max;
+    this.slotBytes = spec.slotBytes ?? Math.ceil(this.maxSize / 64) * 64;
     this.rng = rng;
+    this.arrivals = new Arrivals(spec, sizes, rng);
     this.windowStart = Math.max(warmup, Math.round((spec.startNs ?? 0) * 1000));
   }
 

@@ -12,8 +12,9 @@
  * - The DMA engine (./dma-engine.ts) works each packet before its MWr TLPs leave (host-bound half)
  *   and each MRd batch after its completions are in (device-bound half); a packet that would wait
  *   behind more than bufferBytes of engine work is dropped.
- * Open-loop flows get messages at rateGbps (constant or Poisson gaps); closed-loop flows keep
- * queueDepth messages outstanding, a new one arriving 2 x networkLatencyNs after one finishes.
+ * Open-loop flows get messages at rateGbps (constant or Poisson gaps) or from a trace; closed-loop
+ * flows keep queueDepth messages outstanding, a new one arriving 2 x networkLatencyNs after one
+ * finishes; bursts and stop times gate both (./arrivals.ts).
  */
 import type { Simulator } from "../../sim/engine.js";
 import { KIND_MRD, KIND_MWR, MAX_TLPS } from "./batches.js";
@@ -34,7 +35,6 @@ class Sender {
   curOff = 0;
   curSize = 0;
   created = 0;
-  nextArrival = 0;
   idle = false;
   idleSince = 0;
   permits: Float64Array;
@@ -101,10 +101,8 @@ export class NicModel implements BatchReceiver {
   start(): void {
     for (const f of this.flows) {
       const s = this.senders[f.index]!;
-      const t = this.ps(f.spec.startNs ?? 0);
-      s.nextArrival = t;
-      if (f.spec.rateGbps === undefined)
-        for (let k = 0; k < (f.spec.queueDepth ?? 1); k++) this.pushPermit(s, t);
+      const t = f.arrivals.startPs;
+      if (!f.arrivals.openLoop) for (let k = 0; k < (f.spec.queueDepth ?? 1); k++) this.pushPermit(s, t);
       this.scheduleNext(f, t);
     }
   }
@@ -185,18 +183,12 @@ export class NicModel implements BatchReceiver {
   }
 
   private begin(f: FlowState, s: Sender, now: number): void {
-    const size = f.sampler.sample(f.rng);
+    const size = f.arrivals.take();
     const slots = Math.max(1, Math.floor((f.snap?.regionLength ?? 0) / f.slotBytes));
     s.cur = f.open(now, size, slots);
     s.curOff = 0;
     s.curSize = size;
     s.created++;
-    if (f.spec.rateGbps !== undefined) s.nextArrival += this.gap(f, size);
-  }
-
-  private gap(f: FlowState, size: number): number {
-    const mean = (size * 8000) / f.spec.rateGbps!;
-    return Math.round(f.spec.arrival === "poisson" ? f.rng.exponential(mean) : mean);
   }
 
   /** The flow's next message (or request) no earlier than `earliest`. */
@@ -204,13 +196,16 @@ export class NicModel implements BatchReceiver {
     const s = this.senders[f.index]!;
     if (f.spec.messages !== undefined && s.created >= f.spec.messages) return;
     let t: number;
-    if (f.spec.rateGbps !== undefined) t = Math.max(earliest, s.nextArrival);
+    if (f.arrivals.openLoop) t = Math.max(earliest, f.arrivals.due);
     else if (s.pHead < s.pTail) t = Math.max(earliest, s.permits[s.pHead++ % s.permits.length]!);
     else {
       s.idle = true;
       s.idleSince = earliest;
       return;
     }
+    // Bursts and the stop time: the next on-period, or no more messages.
+    t = f.arrivals.admit(t);
+    if (t < 0) return;
     if (f.spec.op === "read") this.sim.at(t + this.ps(this.n.rxLatencyNs), this.hReq, f.index, 0);
     else this.sim.at(t, this.hPkt, f.index, 0);
   }
@@ -221,7 +216,7 @@ export class NicModel implements BatchReceiver {
 
   /** A message finished: a closed-loop peer sends its next one after a network round trip. */
   private done(f: FlowState, _ok: boolean, when: number): void {
-    if (f.spec.rateGbps !== undefined) return;
+    if (f.arrivals.openLoop) return;
     const s = this.senders[f.index]!;
     const t = Math.max(when + 2 * this.ps(this.n.networkLatencyNs), this.sim.now);
     this.pushPermit(s, t);
@@ -346,11 +341,10 @@ export class NicModel implements BatchReceiver {
     const f = this.flows[i]!;
     const s = this.senders[i]!;
     const now = this.sim.now;
-    const size = f.sampler.sample(f.rng);
+    const size = f.arrivals.take();
     const slots = Math.max(1, Math.floor((f.snap?.regionLength ?? 0) / f.slotBytes));
     const seq = f.open(now - this.ps(this.n.rxLatencyNs), size, slots);
     s.created++;
-    if (f.spec.rateGbps !== undefined) s.nextArrival += this.gap(f, size);
     f.sent += size;
     f.waiting += size;
     if (this.dp.tracing)
