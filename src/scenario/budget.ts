@@ -13,6 +13,7 @@
  */
 import { linkModel } from "../pcie/link.js";
 import { fabricParamsOf } from "./fabric-params.js";
+import { flowEnd, sizeRange, traceBound } from "./flow-shape.js";
 import type { FlowDesc, Scenario } from "./scenario-schema.js";
 import type { Path, Reporter } from "./schema.js";
 import { formatTimePs } from "./units.js";
@@ -35,17 +36,12 @@ function cacheBytes(sets: number, ways: number, parts: number): number {
   return 4 * sets * (5 + parts + 2 * ways);
 }
 
-function sizeRange(f: FlowDesc): { min: number; max: number } {
-  const s = f.size;
-  if (typeof s === "number") return { min: s, max: s };
-  if (s.dist === "uniform") return { min: s.min, max: s.max };
-  return { min: Math.min(...s.values), max: Math.max(...s.values) };
-}
-
 /** Most bytes and messages a flow can offer in the run. */
 export function flowBound(s: Scenario, f: FlowDesc): { bytes: number; messages: number } {
   const { min, max } = sizeRange(f);
-  const secs = (s.duration - f.start) / 1e12;
+  // A trace says exactly what it offers.
+  if (f.trace !== undefined) return traceBound(f, flowEnd(s, f));
+  const secs = (flowEnd(s, f) - f.start) / 1e12;
   const line = s.nic.lineRateGbps * 1e9;
   const depth = f.rate === undefined ? (f.queueDepth ?? 1) : 0;
   const byLine = (line * secs) / 8 / (min + s.nic.packetOverheadBytes);
@@ -77,7 +73,9 @@ function stateTerms(s: Scenario): Term[] {
     const { messages } = flowBound(s, f);
     const permits = 8 * (f.rate === undefined ? (f.queueDepth ?? 1) : 0);
     const path: Path =
-      f.queueDepth !== undefined && permits > messages ? ["flows", i, "queueDepth"] : ["flows", i, "size"];
+      f.queueDepth !== undefined && permits > messages
+        ? ["flows", i, "queueDepth"]
+        : ["flows", i, f.trace !== undefined ? "trace" : "size"];
     terms.push({
       bytes: permits + STATE_PER_MESSAGE * messages,
       path,
@@ -143,7 +141,7 @@ function horizonTerms(s: Scenario): Term[] {
     const acc = consumer ? consumerCost(consumer, Math.ceil(sizeRange(f).max / line)) : 0;
     terms.push({
       bytes: b.messages * Math.max(host, acc),
-      path: ["flows", i, "size"],
+      path: ["flows", i, f.trace !== undefined ? "trace" : "size"],
       what: `flow ${f.name}'s consumer work (${b.messages} messages; lower the consumer's per-line or per-message costs, or the flow's load)`,
     });
   });
@@ -183,7 +181,9 @@ function gib(n: number): string {
 function checkGaps(s: Scenario, r: Reporter): void {
   s.flows.forEach((f, i) => {
     if (f.rate === undefined) return;
-    const gap = (sizeRange(f).max * 8 * 1e12) / f.rate;
+    // Bursts stretch the gap by the off-periods it spans.
+    const stretch = f.burst ? (f.burst.on + f.burst.off) / f.burst.on : 1;
+    const gap = ((sizeRange(f).max * 8 * 1e12) / f.rate) * stretch;
     if (gap > MAX_GAP_PS)
       r.report(
         ["flows", i, "rate"],

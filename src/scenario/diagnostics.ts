@@ -5,6 +5,7 @@
  */
 import type { TagNamespace } from "../hw/fabric/accelerator.js";
 import type { RevisionName } from "../kernel/revision.js";
+import { sizeRange } from "./flow-shape.js";
 import type { RevisionResult } from "./result.js";
 import type { FlowDesc, Scenario } from "./scenario-schema.js";
 import { formatPath, type Path } from "./schema.js";
@@ -35,9 +36,7 @@ function diag(code: (typeof DIAGNOSTIC_CODES)[number], path: Path, message: stri
 }
 
 function maxSize(f: FlowDesc): number {
-  const s = f.size;
-  if (typeof s === "number") return s;
-  return s.dist === "uniform" ? s.max : Math.max(...s.values);
+  return sizeRange(f).max;
 }
 
 /** Bytes of an MR: its buffer's length or its host size. */

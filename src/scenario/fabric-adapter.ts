@@ -12,6 +12,7 @@ import {
   uniformSize,
 } from "../hw/fabric/flow-spec.js";
 import { VFIO_DMA_BUF_TPH_ST, VFIO_DMA_BUF_TPH_ST_EXT } from "../kernel/include/uapi/linux/vfio.js";
+import { shapeSpec } from "./flow-shape.js";
 import type { FlowDesc, Scenario, SizeDist } from "./scenario-schema.js";
 import type { Session } from "./setup.js";
 
@@ -75,9 +76,10 @@ export function flowSpec(
     op: f.op,
     mkey: key,
     offset: f.offset,
-    size: sampler(f.size),
+    ...(f.size === undefined ? {} : { size: sampler(f.size) }),
     arrival: f.arrival,
     startNs: f.start / 1000,
+    ...shapeSpec(f),
     ...(f.length === undefined ? {} : { length: f.length }),
     ...(f.rate === undefined ? {} : { rateGbps: f.rate / 1e9 }),
     ...(f.queueDepth === undefined ? {} : { queueDepth: f.queueDepth }),

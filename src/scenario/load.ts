@@ -8,6 +8,7 @@ import { checkBudget } from "./budget.js";
 import { checkScenario } from "./scenario-check.js";
 import { type Scenario, scenarioSchema } from "./scenario-schema.js";
 import { BAD } from "./schema.js";
+import { readTraces, type TraceReader } from "./trace-file.js";
 import { parseYaml, SourceReporter } from "./yaml.js";
 
 /** Largest scenario file read (checked before parsing): real scenarios are a few kB. */
@@ -22,20 +23,32 @@ function byPosition(issues: readonly Issue[]): Issue[] {
     .map((x) => x.i);
 }
 
-/** Parse and validate scenario text; `file` names it in messages. Throws InputError (all issues). */
-export function parseScenario(text: string, file: string): Scenario {
+/**
+ * Parse and validate scenario text; `file` names it in messages. Throws InputError (all issues).
+ * `readFile` reads the flows' trace files, relative to `file` (without it a trace is refused).
+ */
+export function parseScenario(
+  text: string,
+  file: string,
+  readFile?: (p: string, maxBytes?: number) => Uint8Array,
+): Scenario {
   if (text.length > MAX_SCENARIO_BYTES) throw tooLargeError(file, text.length, MAX_SCENARIO_BYTES);
   const { source, issues } = parseYaml(text, file);
   if (source.value === null && issues.length) throw new InputError(issues);
   const r = new SourceReporter(source);
-  const s = scenarioSchema.parse(source.value, [], r);
+  const parsed = scenarioSchema.parse(source.value, [], r);
   // Problems of the YAML itself (tags) first, then the schema's, each with its position.
   if (issues.length) throw new InputError(byPosition([...issues, ...r.issues]));
-  if (s !== BAD) checkScenario(s, r);
+  if (parsed === BAD) throw new InputError(r.issues);
+  // Trace files next (their problems are FILE:LINE of the trace), then the cross-field checks.
+  const reader: TraceReader | undefined = readFile && { scenarioFile: file, readFile };
+  const traced = readTraces(parsed.flows, reader, r);
+  const s: Scenario = traced.flows === parsed.flows ? parsed : { ...parsed, flows: traced.flows };
+  checkScenario(s, r);
   // The budget's estimates need a scenario that is consistent otherwise.
-  if (s !== BAD && r.issues.length === 0) checkBudget(s, r);
-  const found = r.issues;
-  if (found.length || s === BAD) throw new InputError(found);
+  if (r.issues.length === 0 && traced.issues.length === 0) checkBudget(s, r);
+  const found = [...r.issues, ...traced.issues];
+  if (found.length) throw new InputError(found);
   return s;
 }
 
@@ -55,5 +68,5 @@ export function loadScenario(path: string, readFile: (p: string, maxBytes?: numb
   if (bytes.length > MAX_SCENARIO_BYTES) throw tooLargeError(path, bytes.length, MAX_SCENARIO_BYTES);
   const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
   if (text.includes("\u0000")) throw new InputError({ code: "binary", path, message: "not a text file" });
-  return parseScenario(text, path);
+  return parseScenario(text, path, readFile);
 }

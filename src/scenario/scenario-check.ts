@@ -4,6 +4,7 @@
  */
 import { validateLinkConfig } from "../pcie/link.js";
 import { checkFabricParams, fabricParamsOf } from "./fabric-params.js";
+import { checkFlowShape } from "./flow-shape.js";
 import type { Scenario } from "./scenario-schema.js";
 import type { Path, Reporter } from "./schema.js";
 
@@ -86,8 +87,9 @@ function checkFlows(s: Scenario, mrs: Set<string>, r: Reporter): void {
         "give either rate (open loop) or queueDepth (closed loop)",
       );
     }
+    checkFlowShape(s, f, i, r);
     const size = f.size;
-    if (typeof size === "number") return;
+    if (size === undefined || typeof size === "number") return;
     if (size.dist === "uniform" && size.min > size.max) {
       r.report(["flows", i, "size", "max"], "range", `max (${size.max}) is below min (${size.min})`);
     }

@@ -8,6 +8,7 @@
 import { FLOW_OPS } from "../hw/fabric/flow-spec.js";
 import { parseRevisionSpec, REVISION_NAMES, type RevisionName } from "../kernel/revision.js";
 import { fabricSection } from "./fabric-params.js";
+import { shapeFields } from "./flow-shape.js";
 import {
   BAD,
   boolean,
@@ -265,9 +266,9 @@ const flow = object({
     "remote peers RDMA WRITE into the MR (NIC MWr), RDMA READ from it (NIC MRd), or SEND into it",
   ),
   mr: required(NAME, "the MR the NIC accesses"),
-  size: required(
+  size: optional(
     sizeDist,
-    "message size (fixed, {dist: uniform, min, max} or {dist: choice, values, weights})",
+    "message size (fixed, {dist: uniform, min, max} or {dist: choice, values, weights}); required unless trace",
   ),
   rate: optional(quantity("bandwidth", { min: 1 }), "open loop: offered load of message payload"),
   arrival: withDefault(oneOf(["constant", "poisson"] as const), "constant", "open loop: inter-arrival times"),
@@ -277,6 +278,7 @@ const flow = object({
   ),
   messages: optional(integer({ min: 0, max: 2 ** 52 }), "stop after this many messages (default: no limit)"),
   start: withDefault(quantity("time"), 0, "first message at this time"),
+  ...shapeFields,
   offset: withDefault(quantity("size"), 0, "byte offset into the MR where the flow's area starts"),
   length: optional(
     quantity("size", { min: 1 }),
