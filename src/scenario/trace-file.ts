@@ -52,12 +52,13 @@ interface Parsed {
   readonly issues: Issue[];
 }
 
-function parseLine(line: string, prev: number, where: string, out: Parsed): void {
+/** Parse one data line into `out`; returns the line's time when valid (the next line's floor), else `prev`. */
+function parseLine(line: string, prev: number, where: string, out: Parsed): number {
   const bad = (message: string) => out.issues.push({ code: "trace", path: where, message });
   const fields = line.split(",").map((x) => x.trim());
   if (fields.length !== 2) {
     bad(`expected 2 fields 'time,size', found ${fields.length}`);
-    return;
+    return prev;
   }
   const t = parseQuantity("time", fields[0]);
   const n = parseQuantity("size", fields[1]);
@@ -74,6 +75,7 @@ function parseLine(line: string, prev: number, where: string, out: Parsed): void
     out.timesPs.push(t);
     out.sizes.push(n);
   }
+  return typeof t === "number" && Number.isSafeInteger(t) && t >= prev ? t : prev;
 }
 
 /** The messages of trace text `text` (named `file` in issues), or every problem with its line. */
@@ -81,6 +83,7 @@ export function parseTraceCsv(text: string, file: string): Parsed {
   const out: Parsed = { timesPs: [], sizes: [], issues: [] };
   const lines = text.split("\n");
   let header = true;
+  let prev = 0;
   for (let i = 0; i < lines.length && out.issues.length < MAX_LINE_ISSUES; i++) {
     const line = lines[i]!.replace(/\r$/, "").trim();
     if (line === "" || line.startsWith("#")) continue;
@@ -95,7 +98,7 @@ export function parseTraceCsv(text: string, file: string): Parsed {
         });
       continue;
     }
-    parseLine(line, out.timesPs.at(-1) ?? 0, `${file}:${i + 1}`, out);
+    prev = parseLine(line, prev, `${file}:${i + 1}`, out);
   }
   if (out.issues.length >= MAX_LINE_ISSUES)
     out.issues.push({ code: "trace", path: file, message: `stopped after ${MAX_LINE_ISSUES} bad lines` });

@@ -143,9 +143,9 @@ function validateShape(f: FlowSpec, path: string): Issue[] {
   }
   const t = f.trace;
   if (t === undefined) return issues;
-  for (const k of ["size", "rateGbps", "queueDepth", "arrival", "burst"] as const)
-    if (f[k] !== undefined)
-      bad(k, "a trace gives the arrivals: no size, rateGbps, queueDepth, arrival or burst");
+  for (const k of ["size", "rateGbps", "queueDepth", "burst"] as const)
+    if (f[k] !== undefined) bad(k, "a trace gives the arrivals: no size, rateGbps, queueDepth or burst");
+  if (f.arrival === "poisson") bad("arrival", "a trace gives the arrival times: no poisson arrivals");
   if (!(t.timesPs.length > 0 && t.timesPs.length === t.sizes.length))
     bad("trace", "needs as many times as sizes, at least one");
   const i = t.timesPs.findIndex(
