@@ -153,6 +153,7 @@ export type { PciFunction } from "./hw/pci-function.js";
 export type { PlatformFirmware, PlatformFirmwareDesc } from "./hw/platform-firmware.js";
 export type { Topology, TopologyDesc } from "./hw/topology.js";
 export type { BarLocation } from "./pcie/caps/msix.js";
+export type { BurstSpec, TraceSpec } from "./hw/fabric/arrivals.js";
 export type { CapabilityJson } from "./report/lspci/json.js";
 export type { DeepPartial } from "./hw/fabric/param-spec.js";
 export type { DmaSegment, MkcFields, Mlx5Caps } from "./hw/mlx5/device.js";
