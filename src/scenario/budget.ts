@@ -188,7 +188,7 @@ function checkGaps(s: Scenario, r: Reporter): void {
       r.report(
         ["flows", i, "rate"],
         "budget",
-        `one ${sizeRange(f).max}-byte message at this rate takes ${formatTimePs(Math.round(gap))}, more than ${formatTimePs(MAX_GAP_PS)}: raise the rate or lower the size`,
+        `one ${sizeRange(f).max}-byte message at this rate takes ${formatTimePs(Math.round(gap))}${f.burst ? " with the bursts' off-periods" : ""}, more than ${formatTimePs(MAX_GAP_PS)}: raise the rate or lower the size`,
       );
   });
 }

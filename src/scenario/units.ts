@@ -67,8 +67,12 @@ export function parseQuantity(kind: QuantityKind, v: unknown): number | string {
   if (unit === undefined) return `missing unit (${unitsOf(kind).join(", ")})`;
   const mult = Object.hasOwn(UNITS[kind], unit) ? UNITS[kind][unit] : undefined;
   if (mult === undefined) return `unknown unit '${unit}' (use ${unitsOf(kind).join(", ")})`;
-  const n = Number(m[1]) * mult;
-  // Round away binary noise such as 0.1 * 1e3 = 100.00000000000001.
+  return scaled(Number(m[1]), mult);
+}
+
+/** `x` times `mult`, with binary noise such as 0.1 * 1e3 = 100.00000000000001 rounded away. */
+export function scaled(x: number, mult: number): number {
+  const n = x * mult;
   const r = Math.round(n);
   return Math.abs(n - r) < 1e-9 * Math.max(1, Math.abs(n)) ? r : n;
 }

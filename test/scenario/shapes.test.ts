@@ -3,12 +3,14 @@
  * scenario) or FILE:LINE (the CSV trace); the example bursty-writes.yaml and its claim.
  */
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/base/errors.js";
 import { parameterReference } from "../../src/scenario/docs.js";
 import { loadScenario, parseScenario } from "../../src/scenario/load.js";
 import { runScenario } from "../../src/scenario/run.js";
 import { parseTraceCsv } from "../../src/scenario/trace-file.js";
+import { assertProperty } from "../support/fc.js";
 
 const HEAD = `name: s
 duration: 50us
@@ -145,6 +147,30 @@ describe("trace files", () => {
       sizes: [2048, 3],
       issues: [],
     });
+  });
+
+  it("the plain-line fast path reads what the general quantity parser reads", () => {
+    const line = fc.record({
+      whole: fc.integer({ min: 0, max: 99_999 }),
+      frac: fc.option(fc.integer({ min: 0, max: 999 })),
+      unit: fc.constantFrom("ps", "ns", "us", "ms", "s"),
+      size: fc.integer({ min: 0, max: 2 ** 31 }),
+    });
+    assertProperty(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 20 }), (ls) => {
+        const text = (sep: string) =>
+          ls
+            .map((l) => `${l.whole}${l.frac === null ? "" : `.${l.frac}`}${l.unit}${sep}${l.size}`)
+            .join("\n");
+        // A space after the comma takes every line through the general parser.
+        const fast = parseTraceCsv(text(","), "x.csv");
+        const general = parseTraceCsv(text(" , "), "x.csv");
+        expect(fast.timesPs).toEqual(general.timesPs);
+        expect(fast.sizes).toEqual(general.sizes);
+        expect(fast.issues.map((i) => i.message)).toEqual(general.issues.map((i) => i.message));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("a run replays the trace: offered messages and bytes are the trace's before the stop", () => {
