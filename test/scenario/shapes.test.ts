@@ -6,10 +6,11 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/base/errors.js";
+import { flowBound } from "../../src/scenario/budget.js";
 import { parameterReference } from "../../src/scenario/docs.js";
 import { loadScenario, parseScenario } from "../../src/scenario/load.js";
 import { runScenario } from "../../src/scenario/run.js";
-import { parseTraceCsv } from "../../src/scenario/trace-file.js";
+import { MAX_TRACE_BYTES, parseTraceCsv } from "../../src/scenario/trace-file.js";
 import { assertProperty } from "../support/fc.js";
 
 const HEAD = `name: s
@@ -139,6 +140,26 @@ describe("trace files", () => {
     ]);
     // Without a file reader (text given directly), a trace cannot be resolved.
     expect(() => parseScenario(HEAD + flow, "f.yaml")).toThrow(/read relative to its scenario file/);
+  });
+
+  it("are read with the trace limit, refused above it, and budgeted by their actual messages", () => {
+    const asked: (number | undefined)[] = [];
+    const big = (p: string, max?: number) => {
+      asked.push(max);
+      return p.endsWith(".csv") ? new Uint8Array(MAX_TRACE_BYTES + 1) : new Uint8Array();
+    };
+    expect(() => parseScenario(HEAD + flow, "dir/f.yaml", big)).toThrow(
+      "dir/f.yaml:7:41: flows[0].trace: dir/t.csv: file too large: 16777217 bytes, the limit is 16 MiB",
+    );
+    expect(asked).toEqual([MAX_TRACE_BYTES]);
+    const csv = "0ns,4096\n1us,64KiB\n60us,1\n";
+    const s = parseScenario(
+      `${HEAD}  - { name: t, op: write, mr: m, trace: t.csv, start: 5us }\n`,
+      "dir/f.yaml",
+      files({ "dir/t.csv": csv }),
+    );
+    // The third line arrives after the run's end (5us + 60us > 50us).
+    expect(flowBound(s, s.flows[0]!)).toEqual({ messages: 2, bytes: 4096 + 65536 });
   });
 
   it("the parser alone: CRLF, spaces around fields, units on sizes", () => {
