@@ -270,7 +270,10 @@ const flow = object({
     sizeDist,
     "message size (fixed, {dist: uniform, min, max} or {dist: choice, values, weights}); required unless trace",
   ),
-  rate: optional(quantity("bandwidth", { min: 1 }), "open loop: offered load of message payload"),
+  rate: optional(
+    quantity("bandwidth", { min: 1 }),
+    "open loop: offered load of message payload (with burst: while on)",
+  ),
   arrival: withDefault(oneOf(["constant", "poisson"] as const), "constant", "open loop: inter-arrival times"),
   queueDepth: optional(
     integer({ min: 1, max: 1 << 20 }),
