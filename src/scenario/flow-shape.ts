@@ -30,7 +30,7 @@ export const shapeFields = {
   ),
   trace: optional(
     TRACE_FILE,
-    "replay arrivals from a CSV file, relative to the scenario file: one 'time,size' line per message (time after the flow's start with a unit, non-decreasing; size in bytes or with a unit; optional 'time,size' header; # comments); replaces size, rate, arrival and burst",
+    "replay arrivals from a CSV file, relative to the scenario file: one 'time,size' line per message (time after the flow's start with a unit, non-decreasing; size in bytes or with a unit; optional 'time,size' header, or 'time_ns,size' (or _ps, _us, ...) for bare times in that unit; # comments); replaces size, rate, arrival and burst",
   ),
 };
 

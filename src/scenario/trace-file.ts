@@ -6,6 +6,9 @@
  *   1.5us,64KiB           files), then bytes (bare, or with a unit); times never decrease
  *   # comment, or a blank line: skipped
  *
+ * A header `time_ns,size` (or _ps, _us, _ms, _s) gives bare times that unit, as tools that
+ * export timestamps write them (`1500,4096`).
+ *
  * The file is named relative to the scenario file, read as a regular file of at most
  * MAX_TRACE_BYTES (base/input-file.ts), and every bad line is reported as `FILE:LINE: what`.
  */
@@ -52,15 +55,21 @@ interface Parsed {
   readonly issues: Issue[];
 }
 
-/** The usual line, `1500ns,4096`: parsed without the general quantity parser (traces are long). */
-const PLAIN_LINE = /^(\d+(?:\.\d+)?)(ps|ns|us|ms|s),(\d+)$/;
+/** The usual line, `1500ns,4096` (or `1500,4096` under a unit header): no general parser needed. */
+const PLAIN_LINE = /^(\d+(?:\.\d+)?)(ps|ns|us|ms|s)?,(\d+)$/;
 const TIME_UNIT: Readonly<Record<string, number>> = { ps: 1, ns: 1e3, us: 1e6, ms: 1e9, s: 1e12 };
+/** The header: `time,size`, or `time_UNIT,size` for bare times in UNIT. */
+const HEADER = /^time(?:_(ps|ns|us|ms|s))?,size$/;
 
-/** Parse one data line into `out`; returns the line's time when valid (the next line's floor), else `prev`. */
-function parseLine(line: string, prev: number, where: string, out: Parsed): number {
+/**
+ * Parse one data line into `out` (bare times in `unit`, if given); returns the line's time when
+ * valid (the next line's floor), else `prev`.
+ */
+function parseLine(line: string, prev: number, unit: string | undefined, where: string, out: Parsed): number {
   const m = PLAIN_LINE.exec(line);
-  if (m !== null && out.issues.length === 0) {
-    const t = scaled(Number(m[1]), TIME_UNIT[m[2]!]!);
+  const u = m?.[2] ?? unit;
+  if (m !== null && u !== undefined && out.issues.length === 0) {
+    const t = scaled(Number(m[1]), TIME_UNIT[u]!);
     const n = Number(m[3]);
     if (Number.isSafeInteger(t) && t >= prev && n >= 1 && n <= MAX_TRACE_MESSAGE) {
       out.timesPs.push(t);
@@ -68,18 +77,26 @@ function parseLine(line: string, prev: number, where: string, out: Parsed): numb
       return t;
     }
   }
-  return parseGeneral(line, prev, where, out);
+  return parseGeneral(line, prev, unit, where, out);
 }
 
 /** Any other line: the scenario files' quantity syntax, and a message for each problem. */
-function parseGeneral(line: string, prev: number, where: string, out: Parsed): number {
+function parseGeneral(
+  line: string,
+  prev: number,
+  unit: string | undefined,
+  where: string,
+  out: Parsed,
+): number {
   const bad = (message: string) => out.issues.push({ code: "trace", path: where, message });
   const fields = line.split(",").map((x) => x.trim());
   if (fields.length !== 2) {
     bad(`expected 2 fields 'time,size', found ${fields.length}`);
     return prev;
   }
-  const t = parseQuantity("time", fields[0]);
+  let t = parseQuantity("time", fields[0]);
+  if (typeof t === "string" && unit !== undefined && t.startsWith("missing unit"))
+    t = parseQuantity("time", `${fields[0]}${unit}`);
   const n = parseQuantity("size", fields[1]);
   if (typeof t === "string") bad(`time: expected a time such as 1.5us, found "${fields[0]}": ${t}`);
   else if (!(Number.isSafeInteger(t) && t >= 0))
@@ -102,6 +119,7 @@ export function parseTraceCsv(text: string, file: string): Parsed {
   const out: Parsed = { timesPs: [], sizes: [], issues: [] };
   const lines = text.split("\n");
   let header = true;
+  let unit: string | undefined;
   let prev = 0;
   for (let i = 0; i < lines.length && out.issues.length < MAX_LINE_ISSUES; i++) {
     const line = lines[i]!.replace(/\r$/, "").trim();
@@ -109,15 +127,17 @@ export function parseTraceCsv(text: string, file: string): Parsed {
     const first = header;
     header = false;
     if (first && /^[A-Za-z_]/.test(line)) {
-      if (line.replace(/\s+/g, "").toLowerCase() !== "time,size")
+      const h = HEADER.exec(line.replace(/\s+/g, "").toLowerCase());
+      if (h === null)
         out.issues.push({
           code: "trace",
           path: `${file}:${i + 1}`,
-          message: `expected the header 'time,size' or a first line such as '0ns,4096', found ${describeValue(line)}`,
+          message: `expected the header 'time,size' (or time_ns,size for bare times in ns) or a first line such as '0ns,4096', found ${describeValue(line)}`,
         });
+      unit = h?.[1];
       continue;
     }
-    prev = parseLine(line, prev, `${file}:${i + 1}`, out);
+    prev = parseLine(line, prev, unit, `${file}:${i + 1}`, out);
   }
   if (out.issues.length >= MAX_LINE_ISSUES)
     out.issues.push({ code: "trace", path: file, message: `stopped after ${MAX_LINE_ISSUES} bad lines` });

@@ -98,8 +98,14 @@ describe("trace files", () => {
       timesPs: [0, 1_500_000, 1_500_000],
       sizes: [64, 4096, 1],
     });
-    const bare = parseScenario(HEAD + flow, "dir/f.yaml", files({ "dir/t.csv": "0ns,64\r\n3ns,64\r\n" }));
-    expect(bare.flows[0]!.trace!.timesPs).toEqual([0, 3000]);
+    const crlf = parseScenario(HEAD + flow, "dir/f.yaml", files({ "dir/t.csv": "0ns,64\r\n3ns,64\r\n" }));
+    expect(crlf.flows[0]!.trace!.timesPs).toEqual([0, 3000]);
+    // A unit in the header gives bare times that unit (a unit on a value still counts).
+    const bare = parseTraceCsv("Time_ns, Size\n1500,4096\n2000.5,1\n3us,2\n", "x.csv");
+    expect(bare).toEqual({ timesPs: [1_500_000, 2_000_500, 3_000_000], sizes: [4096, 1, 2], issues: [] });
+    expect(
+      parseTraceCsv("time_us,size\n1,1\n0.5,1\n", "x.csv").issues.map((i) => `${i.path}: ${i.message}`),
+    ).toEqual(["x.csv:3: time 500ns is before the previous line's 1us"]);
   });
 
   it("a bad line is an error naming file:line and what is wrong", () => {
@@ -113,7 +119,7 @@ describe("trace files", () => {
       'dir/t.csv:9: size: expected a size such as 4096 or 4KiB, found "lots": not a number with a unit',
     ]);
     expect(problems(flow, { "dir/t.csv": "when,bytes\n0ns,1\n" })).toEqual([
-      "dir/t.csv:1: expected the header 'time,size' or a first line such as '0ns,4096', found \"when,bytes\"",
+      "dir/t.csv:1: expected the header 'time,size' (or time_ns,size for bare times in ns) or a first line such as '0ns,4096', found \"when,bytes\"",
     ]);
     expect(problems(flow, { "dir/t.csv": "time,size\n# nothing\n" })).toEqual([
       "dir/t.csv: no messages: expected time,size lines",
@@ -174,12 +180,14 @@ describe("trace files", () => {
     const line = fc.record({
       whole: fc.integer({ min: 0, max: 99_999 }),
       frac: fc.option(fc.integer({ min: 0, max: 999 })),
-      unit: fc.constantFrom("ps", "ns", "us", "ms", "s"),
+      unit: fc.constantFrom("ps", "ns", "us", "ms", "s", ""),
       size: fc.integer({ min: 0, max: 2 ** 31 }),
     });
+    const header = fc.constantFrom("", "time,size\n", "time_ns,size\n", "time_us,size\n");
     assertProperty(
-      fc.property(fc.array(line, { minLength: 1, maxLength: 20 }), (ls) => {
+      fc.property(header, fc.array(line, { minLength: 1, maxLength: 20 }), (head, ls) => {
         const text = (sep: string) =>
+          head +
           ls
             .map((l) => `${l.whole}${l.frac === null ? "" : `.${l.frac}`}${l.unit}${sep}${l.size}`)
             .join("\n");
