@@ -5,6 +5,7 @@
  * give the same bytes.
  */
 import type { FabricParams } from "../hw/fabric/params.js";
+import type { RunEvent, Series } from "../sim/series.js";
 import type { Diagnostic } from "./diagnostics.js";
 import type { Step } from "./setup.js";
 
@@ -102,6 +103,8 @@ export interface TlpCounts {
   readonly withTph: number;
   /** TLPs carrying a tag other than the one the owner currently publishes for that namespace. */
   readonly stale: number;
+  /** Write TLPs that landed without a hint the completer used where the owner meant one (the bytes unsteered). */
+  readonly unsteered: number;
 }
 
 export interface RevisionResult {
@@ -148,6 +151,13 @@ export interface RunReport {
   readonly config: RunConfig;
   /** By revision spec as given (canonical: "v11", "v11+retract-on-set"). */
   readonly results: Readonly<Record<string, RevisionResult>>;
+  /**
+   * Time series by revision: per flow, link direction, cache partition, TLP and byte totals (see
+   * src/hw/fabric/sampler.ts for the track keys); every "sum" track adds up to its result.
+   */
+  readonly series: Readonly<Record<string, Series>>;
+  /** Kernel calls and timeline actions as timestamped markers, by revision, in time order. */
+  readonly events: Readonly<Record<string, readonly RunEvent[]>>;
   /** What the user should know to read the numbers (codes in README.md "Diagnostics"). */
   readonly diagnostics: readonly Diagnostic[];
   /** The kernel calls the text report shows (those that differ, and those failing alike). */
@@ -169,7 +179,28 @@ export function round(x: number, digits = 3): number {
   return Math.round(x * m) / m;
 }
 
-/** The report as the JSON text `--json` prints (two-space indent, trailing newline). */
+/**
+ * The report as the JSON text `--json` prints: JSON.stringify's two-space layout, except that the
+ * time series' number arrays stay on one line each (a track is a row, not hundreds of lines).
+ */
 export function reportJson(r: RunReport): string {
-  return `${JSON.stringify(r, null, 2)}\n`;
+  return `${jsonText(r, "", false)}\n`;
+}
+
+function jsonText(v: unknown, indent: string, inSeries: boolean): string {
+  if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
+  const inner = `${indent}  `;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return "[]";
+    if (inSeries && v.every((x) => x === null || typeof x === "number"))
+      return `[${v.map((x) => JSON.stringify(x)).join(", ")}]`;
+    return `[\n${v.map((x) => inner + jsonText(x, inner, inSeries)).join(",\n")}\n${indent}]`;
+  }
+  const entries = Object.entries(v).filter(([, x]) => x !== undefined && typeof x !== "function");
+  if (entries.length === 0) return "{}";
+  const top = indent === "";
+  const body = entries.map(
+    ([k, x]) => `${inner}${JSON.stringify(k)}: ${jsonText(x, inner, inSeries || (top && k === "series"))}`,
+  );
+  return `{\n${body.join(",\n")}\n${indent}}`;
 }

@@ -19,7 +19,7 @@ import type {
 import type { SystemAddresses } from "./system.js";
 
 /** Link names by role: the link of the NIC, of the accelerator, of the switch's upstream port. */
-function linkRole(a: SystemAddresses, bdf: string): string {
+export function linkRole(a: SystemAddresses, bdf: string): string {
   if (bdf === a.nic) return "nic";
   if (bdf === a.accelerator) return "accelerator";
   if (bdf === a.switchPorts[0]) return "switch-uplink";
@@ -145,7 +145,12 @@ export function toRevisionResult(
     links,
     completers: completers(fr),
     consumers,
-    tlps: { total: fr.tlps.total, withTph: fr.tlps.withTph, stale: fr.tlps.stale },
+    tlps: {
+      total: fr.tlps.total,
+      withTph: fr.tlps.withTph,
+      stale: fr.tlps.stale,
+      unsteered: fr.tlps.unsteered,
+    },
     bytesMisdirected: fr.bytesMisdirected,
     bytesUnsteered: fr.bytesUnsteered,
     bytesLost: fr.bytesLost,

@@ -14,7 +14,9 @@ import { resolveFabricParams } from "../hw/fabric/params.js";
 import { mlx5IbPageFault } from "../kernel/infiniband/hw/mlx5/odp.js";
 import { checkInvariants, type InvariantReport } from "../kernel/invariants.js";
 import type { RevisionName } from "../kernel/revision.js";
+import type { RunEvent, Series } from "../sim/series.js";
 import { runDiagnostics, scenarioDiagnostics, type TagProbe } from "./diagnostics.js";
+import { runEvents, type TimelineMark } from "./events.js";
 import {
   flowSpec,
   initialIntents,
@@ -28,17 +30,27 @@ import { fabricParamsOf } from "./fabric-params.js";
 import { kernelCallRows } from "./kernel-calls.js";
 import type { RevisionResult, RunConfig, RunOutcome } from "./result.js";
 import { linksByRole, toRevisionResult } from "./results-convert.js";
+import {
+  finishSeries,
+  type RunProgress,
+  reportProgress,
+  type SamplingOptions,
+  sampleIntervalPs,
+  startSampling,
+} from "./sampling.js";
 import type { Scenario, TimelineEvent } from "./scenario-schema.js";
 import { type Session, type Step, setupSession } from "./setup.js";
 import { bootSystem, firmwareDesc } from "./system.js";
 import { runTimelineEvent } from "./timeline.js";
 import { formatTimePs } from "./units.js";
 
-export interface RunOptions {
+export interface RunOptions extends SamplingOptions {
   /** Revisions to run, in order (default: the scenario's). */
   readonly revisions?: readonly RevisionName[];
   /** Seed of every random draw (default: the scenario's). */
   readonly seed?: number;
+  /** Called as the simulation advances (about 200 times per revision), for a progress display. */
+  readonly onProgress?: (p: RunProgress) => void;
 }
 
 /** The NIC faults on each zapped dma-buf MR a flow uses; the driver re-maps it if it can. */
@@ -82,6 +94,7 @@ function scheduleTimeline(
   ses: Session,
   sweeps: Sweep[],
   intents: OwnerIntents,
+  marks: TimelineMark[],
 ): void {
   let table = initialStTable(s);
   const events = s.timeline.map((e, i) => [e, i] as const).sort((a, b) => a[0].at - b[0].at || a[1] - b[1]);
@@ -94,9 +107,11 @@ function scheduleTimeline(
         intents.set(e.buffer, { partition: e.partition, op: e.op });
         for (const f of s.flows) fab.setFlowExpect(f.name, flowSpec(s, ses, f, intents).expect);
       }
+      const first = ses.steps.length;
       runTimelineEvent(s, ses, e as TimelineEvent, e.at);
       if (e.action === "reregister") repoint(fab, s, ses, e.mr);
       pageFaults(s, ses, e.at);
+      marks.push({ event: e as TimelineEvent, first, end: ses.steps.length });
       sweeps.push({
         at: `@${formatTimePs(e.at)}`,
         report: checkInvariants(ses.sys.k, { ibdevs: [ses.sys.ib] }),
@@ -105,12 +120,22 @@ function scheduleTimeline(
   }
 }
 
-/** One revision: boot, set up, simulate with the timeline, collect. */
+export interface RevisionRun {
+  readonly result: RevisionResult;
+  readonly steps: readonly Step[];
+  readonly probe: TagProbe;
+  readonly links: RunConfig["links"];
+  readonly series: Series;
+  readonly events: readonly RunEvent[];
+}
+
+/** One revision: boot, set up, simulate with the timeline (sampled), collect. */
 export function runRevision(
   s: Scenario,
   revision: RevisionName,
   seed: number,
-): { result: RevisionResult; steps: readonly Step[]; probe: TagProbe; links: RunConfig["links"] } {
+  o: RunOptions & { readonly progress?: { readonly index: number; readonly revisions: number } } = {},
+): RevisionRun {
   const sys = bootSystem(s, revision);
   const ses = setupSession(s, sys);
   const intents = initialIntents(s);
@@ -134,14 +159,23 @@ export function runRevision(
     },
   });
   const sweeps: Sweep[] = [];
-  scheduleTimeline(fabric, s, ses, sweeps, intents);
+  const marks: TimelineMark[] = [];
+  scheduleTimeline(fabric, s, ses, sweeps, intents, marks);
+  const sampler = startSampling(fabric, s.duration, sys.addresses, o);
+  if (o.onProgress) {
+    const at = { revision, index: o.progress?.index ?? 0, revisions: o.progress?.revisions ?? 1 };
+    reportProgress(fabric, s.duration, at, o.onProgress);
+  }
   const fr = fabric.run(s.duration / 1000);
   sweeps.push({ at: "end", report: checkInvariants(sys.k, { ibdevs: [sys.ib] }) });
+  const result = toRevisionResult(fr, sys.addresses, sweeps);
   return {
-    result: toRevisionResult(fr, sys.addresses, sweeps),
+    result,
     steps: ses.steps,
     probe,
     links: linksByRole(fr, sys.addresses),
+    series: finishSeries(sampler, result),
+    events: runEvents(ses.steps, marks),
   };
 }
 
@@ -149,13 +183,18 @@ export function runRevision(
 export function runScenario(s: Scenario, o: RunOptions = {}): RunOutcome {
   const revisions = o.revisions ?? s.revisions;
   const seed = o.seed ?? s.seed;
+  sampleIntervalPs(s.duration, o); // bad sampling options fail before any revision runs
   const results: Record<string, RevisionResult> = {};
+  const series: Record<string, Series> = {};
+  const events: Record<string, readonly RunEvent[]> = {};
   const steps: Record<string, readonly Step[]> = {};
   const seen = new Map<RevisionName, { result: RevisionResult; probe: TagProbe }>();
   let links: RunConfig["links"] = {};
-  for (const r of revisions) {
-    const out = runRevision(s, r, seed);
+  for (const [index, r] of revisions.entries()) {
+    const out = runRevision(s, r, seed, { ...o, progress: { index, revisions: revisions.length } });
     results[r] = out.result;
+    series[r] = out.series;
+    events[r] = out.events;
     steps[r] = out.steps;
     seen.set(r, out);
     links = out.links;
@@ -169,7 +208,7 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunOutcome {
   };
   const kernelCalls = kernelCallRows(steps, revisions);
   return {
-    report: { scenario: s.name, seed, config, results, diagnostics, kernelCalls },
+    report: { scenario: s.name, seed, config, results, series, events, diagnostics, kernelCalls },
     description: s.description,
     durationPs: s.duration,
     steps,

@@ -226,6 +226,7 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
       if (part !== s.intendedPart || this.rOp !== s.intendedOp) f.misdirected += bytes;
     } else if (s.intendedPart >= 0) {
       f.unsteered += bytes;
+      f.unsteeredTlps += b.count[slot]!;
     }
   }
 

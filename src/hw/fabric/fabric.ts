@@ -79,6 +79,8 @@ export class Fabric {
   private readonly desc: FabricDesc;
   /** End of the current run (ps). */
   private until = 0;
+  /** The next time a sampler reads busy time (ps), besides the end of warm-up and of the run. */
+  private readAt = Number.POSITIVE_INFINITY;
 
   constructor(desc: FabricDesc) {
     this.desc = desc;
@@ -200,7 +202,18 @@ export class Fabric {
     return this.results();
   }
 
-  private setCuts(t: number): void {
+  /**
+   * A sampler reads busy time next at `t` (ps, not before the last read): ports keep busy periods
+   * apart at the earliest time busy time is read, so each read is exact (./port.ts setCut()).
+   */
+  setNextRead(t: number): void {
+    this.readAt = t;
+    if (!this.nicModel) return; // run() sets the first cuts
+    this.setCuts(this.sim.now < this.warmupPs ? this.warmupPs : Math.max(this.sim.now, this.until));
+  }
+
+  private setCuts(end: number): void {
+    const t = Math.min(end, this.readAt);
     for (const port of [...this.dp.routes.ports, ...this.internalPorts()]) port.setCut(t);
   }
 

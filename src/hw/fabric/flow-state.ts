@@ -79,6 +79,8 @@ export class FlowState {
   tlps = 0;
   withTph = 0;
   stale = 0;
+  /** Write TLPs that landed with no hint the completer used where the owner meant one (their bytes: unsteered). */
+  unsteeredTlps = 0;
   messagesDone = 0;
   messagesFailed = 0;
   faults = 0;
@@ -97,6 +99,8 @@ export class FlowState {
   readonly readRtt = new Histogram();
   /** READ: MRd batch issued to its data stored by the NIC's DMA engine (a DMA read's latency). */
   readonly readDma = new Histogram();
+  /** Latencies of the current sampling interval (set by a sampler, which reads and resets it). */
+  intervalLatency: Histogram | undefined;
 
   /** Called when a message finishes (ok = every byte landed), with the time it finished. */
   onDone: ((f: FlowState, ok: boolean, when: number) => void) | undefined;
@@ -235,7 +239,10 @@ export class FlowState {
     this.delivered += bytes;
     if (good < 0) return;
     this.messagesDone++;
-    if (start >= this.warmup) this.latency.record(when - start);
+    if (start >= this.warmup) {
+      this.latency.record(when - start);
+      this.intervalLatency?.record(when - start);
+    }
     this.goodBytes += good;
   }
 

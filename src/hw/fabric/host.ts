@@ -164,7 +164,10 @@ export class HostModel implements BatchReceiver, ConsumeCost {
     const s = f.snap!;
     if (s.intendedCpu !== NONE) {
       if (b.th[slot] === 1 && cpu !== s.intendedCpu) f.misdirected += bytes;
-      else if (b.th[slot] !== 1 && s.intendedCpu >= 0) f.unsteered += bytes;
+      else if (b.th[slot] !== 1 && s.intendedCpu >= 0) {
+        f.unsteered += bytes;
+        f.unsteeredTlps += b.count[slot]!;
+      }
     }
     const landed = b.time[slot * MAX_TLPS + b.count[slot]! - 1]!;
     f.landed += bytes;

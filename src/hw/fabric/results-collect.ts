@@ -17,6 +17,7 @@ export function collectResults(fab: Fabric, invariants: Record<string, Invariant
   const flows: Record<string, FlowResult> = {};
   let withTph = 0;
   let stale = 0;
+  let unsteeredTlps = 0;
   let misdirected = 0;
   let unsteered = 0;
   let lost = 0;
@@ -26,6 +27,7 @@ export function collectResults(fab: Fabric, invariants: Record<string, Invariant
     flows[f.name] = r;
     withTph += f.withTph;
     stale += f.stale;
+    unsteeredTlps += f.unsteeredTlps;
     misdirected += f.misdirected;
     unsteered += f.unsteered;
     lost += f.lost;
@@ -50,7 +52,15 @@ export function collectResults(fab: Fabric, invariants: Record<string, Invariant
   return {
     simulatedNs: now / 1000,
     seed: fab.seed,
-    tlps: { total: k[0]! + k[1]! + k[2]!, withTph, stale, mwr: k[0]!, mrd: k[1]!, cpld: k[2]! },
+    tlps: {
+      total: k[0]! + k[1]! + k[2]!,
+      withTph,
+      stale,
+      unsteered: unsteeredTlps,
+      mwr: k[0]!,
+      mrd: k[1]!,
+      cpld: k[2]!,
+    },
     bytesMisdirected: misdirected,
     bytesUnsteered: unsteered,
     bytesLost: lost,
@@ -112,7 +122,7 @@ function flowResult(fab: Fabric, f: FlowState, inFlight: number): FlowResult {
       misdirected: f.misdirected,
       unsteered: f.unsteered,
     },
-    tlps: { total: f.tlps, withTph: f.withTph, stale: f.stale },
+    tlps: { total: f.tlps, withTph: f.withTph, stale: f.stale, unsteered: f.unsteeredTlps },
     faults: f.faults,
     drops: f.drops,
     conserved: f.sent === f.delivered + f.lost + inFlight,

@@ -80,7 +80,12 @@ export interface FlowResult {
     readonly misdirected: number;
     readonly unsteered: number;
   };
-  readonly tlps: { readonly total: number; readonly withTph: number; readonly stale: number };
+  readonly tlps: {
+    readonly total: number;
+    readonly withTph: number;
+    readonly stale: number;
+    readonly unsteered: number;
+  };
   readonly faults: number;
   readonly drops: number;
   /** offered == delivered + lost + inFlight. */
@@ -113,6 +118,8 @@ export interface FabricResults {
     readonly total: number;
     readonly withTph: number;
     readonly stale: number;
+    /** Write TLPs of the unsteered bytes (no hint the completer used, where the owner meant one). */
+    readonly unsteered: number;
     readonly mwr: number;
     readonly mrd: number;
     readonly cpld: number;
