@@ -185,8 +185,10 @@ export class FabricSampler {
       );
     };
     const acc = this.fab.accelerator;
-    if (acc)
-      acc.cache.partitionWays.forEach((_, p) => lookups(`accelerator/p${p}`, () => acc.cache.stats(p), true));
+    if (acc) {
+      for (const [p] of acc.cache.partitionWays.entries())
+        lookups(`accelerator/p${p}`, () => acc.cache.stats(p), true);
+    }
     const host = this.fab.host;
     lookups("host/l2", () => host.stats().l2, false);
     lookups(
