@@ -21,6 +21,10 @@ export interface Io {
   /** Standard input, one line at a time as it arrives (without the line ending). */
   stdinLines(): AsyncIterable<string>;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** stderr is a terminal (progress is drawn only then). Absent: not a terminal. */
+  readonly stderrIsTTY?: boolean;
+  /** A monotonic wall clock in milliseconds (for progress and its ETA; never in results). */
+  readonly clock?: () => number;
 }
 
 export function nodeIo(): Io {
@@ -32,6 +36,8 @@ export function nodeIo(): Io {
     readLink: (p) => readlinkSync(p),
     stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY }),
     env: process.env,
+    stderrIsTTY: process.stderr.isTTY === true,
+    clock: () => performance.now(),
   };
 }
 
