@@ -85,9 +85,11 @@ export { bootMachine, type Machine, mkeyOf, tlpOf } from "./report/review/machin
 export { runCatalogue } from "./report/review/run.js";
 export { DEMO_YAML, demoScenario } from "./scenario/demo.js";
 export { parameterReference, parameterRows } from "./scenario/docs.js";
+export { runEvents, type TimelineMark } from "./scenario/events.js";
 export { loadScenario, parseScenario } from "./scenario/load.js";
 export { type RevisionResult, type RunOutcome, type RunReport, reportJson } from "./scenario/result.js";
 export { type RunOptions as ScenarioRunOptions, runScenario } from "./scenario/run.js";
+export * from "./scenario/sampling.js";
 export { renderOutcome } from "./scenario/table.js";
 export * from "./sim/index.js";
 export * from "./uapi/abi.js";

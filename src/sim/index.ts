@@ -5,5 +5,7 @@ export * from "./event-queue.js";
 export * from "./histogram.js";
 export * from "./pipe.js";
 export * from "./random.js";
+export * from "./sampler.js";
+export * from "./series.js";
 export * from "./stats.js";
 export * from "./time.js";

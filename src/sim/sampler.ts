@@ -29,12 +29,22 @@ export interface TrackMeta {
  * reset to zero, then); intervals ending at or before it are null.
  * - sum: a cumulative counter; the sample is its increase over the interval (agg "sum").
  * - rate: a cumulative counter; the sample is its increase x scale / interval in ps (agg "mean").
+ *   With a `ceiling` (a busy fraction's 1), an amount above it in one interval carries into the
+ *   next ones: models that compute work after the moment it happened (a completion for a request
+ *   that arrived just before a boundary) may add to an interval already closed. What is still
+ *   carried at the end goes back into the last intervals with room, so the total is kept.
  * - level: a value read at the end of the interval (agg "last").
  * - stat: a statistic of the interval the probe computes and resets itself (agg "mean" or "max").
  */
 export type Probe =
   | { readonly kind: "sum"; readonly read: () => number; readonly from?: number }
-  | { readonly kind: "rate"; readonly read: () => number; readonly scale: number; readonly from?: number }
+  | {
+      readonly kind: "rate";
+      readonly read: () => number;
+      readonly scale: number;
+      readonly from?: number;
+      readonly ceiling?: number;
+    }
   | { readonly kind: "level"; readonly read: () => number | null }
   | {
       readonly kind: "stat";
@@ -60,6 +70,8 @@ interface Column {
   values: (number | null)[];
   /** The counter at the previous boundary (sum, rate). */
   prev: number;
+  /** Rate above the ceiling not shown yet, as rate x ps. */
+  carry: number;
 }
 
 export class Sampler {
@@ -109,7 +121,7 @@ export class Sampler {
     if (this.cols.some((c) => c.key === key)) throw new ModelError(`duplicate track ${key}`);
     const agg = aggOf(probe);
     const prev = probe.kind === "sum" || probe.kind === "rate" ? probe.read() : 0;
-    this.cols.push({ key, meta, probe, agg, values: [], prev });
+    this.cols.push({ key, meta, probe, agg, values: [], prev, carry: 0 });
   }
 
   /** Close the interval ending at `now` (ps); nothing when no time passed since the last one. */
@@ -134,7 +146,31 @@ export class Sampler {
     const base = p.from !== undefined && first <= p.from ? 0 : c.prev;
     c.prev = cur;
     if (p.from !== undefined && now <= p.from) return null;
-    return p.kind === "sum" ? cur - base : ((cur - base) * p.scale) / dt;
+    if (p.kind === "sum") return cur - base;
+    const v = ((cur - base) * p.scale + c.carry) / dt;
+    if (p.ceiling === undefined || v <= p.ceiling) {
+      c.carry = 0;
+      return v;
+    }
+    c.carry = (v - p.ceiling) * dt;
+    return p.ceiling;
+  }
+
+  /** The last sample at `now`; what a ceiling still holds back goes into the last intervals with room. */
+  close(now: number): void {
+    this.sample(now);
+    for (const c of this.cols) {
+      const p = c.probe;
+      if (p.kind !== "rate" || p.ceiling === undefined) continue;
+      for (let i = c.values.length - 1; i >= 0 && c.carry > 0; i--) {
+        const v = c.values[i];
+        if (v === null || v === undefined) continue;
+        const d = this.t[i]! - (i === 0 ? this.start : this.t[i - 1]!);
+        const add = Math.min(c.carry, (p.ceiling - v) * d);
+        c.values[i] = v + add / d;
+        c.carry -= add;
+      }
+    }
   }
 
   /** Merge neighbouring pairs and double the interval. */

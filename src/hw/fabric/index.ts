@@ -24,6 +24,8 @@ export type {
   LinkResult,
   PortResult,
 } from "./results.js";
+export type { FabricSamplerOptions } from "./sampler.js";
+export { FabricSampler, sampleFabric } from "./sampler.js";
 export type { PublishedTagFn } from "./snapshot.js";
 export type { FabricShape, MrOptions, Testbed, TestbedOptions } from "./testbed.js";
 export { acceleratorFunctionDesc, buildTestbed, enableNicTph, registerMr } from "./testbed.js";

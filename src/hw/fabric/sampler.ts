@@ -67,10 +67,8 @@ export class FabricSampler {
 
   /** Take the last sample (at the end of the run) and return the series. */
   finish(): Series {
-    if (this.fab.sim.now > this.sampler.lastPs) {
-      this.prepare();
-      this.sampler.sample(this.fab.sim.now);
-    }
+    if (this.fab.sim.now > this.sampler.lastPs) this.prepare();
+    this.sampler.close(this.fab.sim.now);
     const s = this.sampler.series();
     // A consumer track that never saw its flow's messages says nothing.
     const tracks = Object.fromEntries(
@@ -139,6 +137,8 @@ export class FabricSampler {
           kind: "rate",
           read: () => port.busyTime(sim.now),
           scale: 1,
+          // A completion computed just after a boundary for a request that came before it.
+          ceiling: 1,
         });
       }
     }
