@@ -10,7 +10,7 @@ import { runScenario } from "../../scenario/run.js";
 import { renderOutcome } from "../../scenario/table.js";
 import { optIntFlag } from "../args.js";
 import type { Command } from "../command.js";
-import { SEED_OPTION } from "./run.js";
+import { runProgress, SEED_OPTION } from "./run.js";
 
 export const demoCommand: Command = {
   name: "demo",
@@ -21,7 +21,13 @@ export const demoCommand: Command = {
   run(flags, io) {
     const s = demoScenario();
     const seed = optIntFlag("--seed", flags.string("seed"), 0, 0xffffffff, s.seed);
-    const outcome = runScenario(s, { seed });
+    const progress = runProgress(io, "tphlab demo");
+    let outcome: ReturnType<typeof runScenario>;
+    try {
+      outcome = runScenario(s, { seed, onProgress: progress.onProgress });
+    } finally {
+      progress.done();
+    }
     if (flags.bool("json")) {
       io.stdout(reportJson(outcome.report));
       return 0;
