@@ -67,7 +67,8 @@ interface Column {
   readonly meta: TrackMeta;
   readonly probe: Probe;
   readonly agg: TrackAgg;
-  values: (number | null)[];
+  /** One value per sample, NaN for null (typed storage keeps a sample cheap: no boxing). */
+  values: Float64Array;
   /** The counter at the previous boundary (sum, rate). */
   prev: number;
   /** Rate above the ceiling not shown yet, as rate x ps. */
@@ -121,7 +122,7 @@ export class Sampler {
     if (this.cols.some((c) => c.key === key)) throw new ModelError(`duplicate track ${key}`);
     const agg = aggOf(probe);
     const prev = probe.kind === "sum" || probe.kind === "rate" ? probe.read() : 0;
-    this.cols.push({ key, meta, probe, agg, values: [], prev, carry: 0 });
+    this.cols.push({ key, meta, probe, agg, values: new Float64Array(16), prev, carry: 0 });
   }
 
   /** Close the interval ending at `now` (ps); nothing when no time passed since the last one. */
@@ -129,7 +130,15 @@ export class Sampler {
     const dt = now - this.prevT;
     if (dt <= 0) return;
     const first = this.prevT;
-    for (const c of this.cols) c.values.push(this.value(c, first, now, dt));
+    const n = this.t.length;
+    for (const c of this.cols) {
+      if (n === c.values.length) {
+        const grown = new Float64Array(Math.min(2 * n, this.maxSamples));
+        grown.set(c.values);
+        c.values = grown;
+      }
+      c.values[n] = this.value(c, first, now, dt) ?? Number.NaN;
+    }
     this.t.push(now);
     this.prevT = now;
     if (this.t.length >= this.maxSamples) this.coarsen();
@@ -162,9 +171,9 @@ export class Sampler {
     for (const c of this.cols) {
       const p = c.probe;
       if (p.kind !== "rate" || p.ceiling === undefined) continue;
-      for (let i = c.values.length - 1; i >= 0 && c.carry > 0; i--) {
-        const v = c.values[i];
-        if (v === null || v === undefined) continue;
+      for (let i = this.t.length - 1; i >= 0 && c.carry > 0; i--) {
+        const v = c.values[i]!;
+        if (Number.isNaN(v)) continue;
         const d = this.t[i]! - (i === 0 ? this.start : this.t[i - 1]!);
         const add = Math.min(c.carry, (p.ceiling - v) * d);
         c.values[i] = v + add / d;
@@ -177,12 +186,12 @@ export class Sampler {
   private coarsen(): void {
     const n = this.t.length;
     const dur = this.t.map((t, i) => t - (i === 0 ? this.start : this.t[i - 1]!));
+    const val = (c: Column, i: number) => (Number.isNaN(c.values[i]!) ? null : c.values[i]!);
     for (const c of this.cols) {
-      const out: (number | null)[] = [];
+      let k = 0;
       for (let i = 0; i + 1 < n; i += 2)
-        out.push(merge(c.agg, c.values[i]!, c.values[i + 1]!, dur[i]!, dur[i + 1]!));
-      if (n % 2 === 1) out.push(c.values[n - 1]!);
-      c.values = out;
+        c.values[k++] = merge(c.agg, val(c, i), val(c, i + 1), dur[i]!, dur[i + 1]!) ?? Number.NaN;
+      if (n % 2 === 1) c.values[k++] = c.values[n - 1]!;
     }
     const t: number[] = [];
     for (let i = 1; i < n; i += 2) t.push(this.t[i]!);
@@ -213,7 +222,10 @@ export class Sampler {
   series(): Series {
     const tracks: Record<string, Track> = {};
     for (const c of this.cols) {
-      tracks[c.key] = { ...c.meta, agg: c.agg, values: c.values.map((v) => (v === null ? null : round6(v))) };
+      const values = Array.from(c.values.subarray(0, this.t.length), (v) =>
+        Number.isNaN(v) ? null : round6(v),
+      );
+      tracks[c.key] = { ...c.meta, agg: c.agg, values };
     }
     return { intervalNs: this.interval / 1000, t: this.t.map((x) => x / 1000), tracks };
   }

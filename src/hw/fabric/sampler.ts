@@ -21,7 +21,6 @@ import { type Probe, Sampler, type TrackMeta } from "../../sim/sampler.js";
 import type { Series, TrackUnit } from "../../sim/series.js";
 import type { LookupStats } from "./cache.js";
 import type { Fabric } from "./fabric.js";
-import type { FlowState } from "./flow-state.js";
 
 export interface FabricSamplerOptions {
   /** End of the run (ns): the last sample is taken there. */
@@ -40,9 +39,16 @@ interface Percentiles {
   p99: number | null;
 }
 
+/** Flow totals read once per sample: withTph, stale, unsteered TLPs, misdirected/unsteered/lost bytes. */
+const TOTALS = 6;
+
 export class FabricSampler {
   private readonly sampler: Sampler;
   private readonly pct: Percentiles[] = [];
+  /** Per sample: the cache lookups of every partition (write hits/misses, read hits/misses). */
+  private readonly lookups: number[] = [];
+  private readonly readers: (() => void)[] = [];
+  private readonly totals = new Float64Array(TOTALS);
 
   constructor(
     private readonly fab: Fabric,
@@ -80,8 +86,17 @@ export class FabricSampler {
   /** Count the deliveries due by now and close each flow's latency interval. */
   private prepare(): void {
     const now = this.fab.sim.now;
+    for (const r of this.readers) r();
+    const tot = this.totals;
+    tot.fill(0);
     for (const f of this.fab.flows) {
       f.catchUp(now, true);
+      tot[0] = tot[0]! + f.withTph;
+      tot[1] = tot[1]! + f.stale;
+      tot[2] = tot[2]! + f.unsteeredTlps;
+      tot[3] = tot[3]! + f.misdirected;
+      tot[4] = tot[4]! + f.unsteered;
+      tot[5] = tot[5]! + f.lost;
       const h = f.intervalLatency!;
       const ns = (q: number) => (h.count === 0 ? null : Math.round(h.quantile(q)) / 1000);
       this.pct[f.index] = { p50: ns(0.5), p99: ns(0.99) };
@@ -147,6 +162,7 @@ export class FabricSampler {
   /** Lookups as the results count them: found in the partition (or, host: in the level), or not. */
   private addPartitions(): void {
     const from = this.fab.warmupPs;
+    const v = this.lookups;
     const lookups = (
       subject: string,
       stats: () => { write: LookupStats; read: LookupStats },
@@ -154,35 +170,18 @@ export class FabricSampler {
     ) => {
       const hit = (x: LookupStats) => (local ? x.hits : x.hits + x.remoteHits);
       const miss = (x: LookupStats) => (local ? x.misses + x.remoteHits : x.misses);
-      const sum = (read: () => number): Probe => ({ kind: "sum", read, from });
-      this.add(
-        "partition",
-        subject,
-        "writeHits",
-        "count",
-        sum(() => hit(stats().write)),
-      );
-      this.add(
-        "partition",
-        subject,
-        "writeMisses",
-        "count",
-        sum(() => miss(stats().write)),
-      );
-      this.add(
-        "partition",
-        subject,
-        "readHits",
-        "count",
-        sum(() => hit(stats().read)),
-      );
-      this.add(
-        "partition",
-        subject,
-        "readMisses",
-        "count",
-        sum(() => miss(stats().read)),
-      );
+      const at = v.length;
+      v.push(0, 0, 0, 0);
+      this.readers.push(() => {
+        const st = stats();
+        v[at] = hit(st.write);
+        v[at + 1] = miss(st.write);
+        v[at + 2] = hit(st.read);
+        v[at + 3] = miss(st.read);
+      });
+      const metrics = ["writeHits", "writeMisses", "readHits", "readMisses"];
+      for (const [k, m] of metrics.entries())
+        this.add("partition", subject, m, "count", { kind: "sum", read: () => v[at + k]!, from });
     };
     const acc = this.fab.accelerator;
     if (acc) {
@@ -202,55 +201,16 @@ export class FabricSampler {
   }
 
   private addTotals(): void {
-    const flows = this.fab.flows;
-    const total = (get: (f: FlowState) => number): Probe => ({
-      kind: "sum",
-      read: () => flows.reduce((a, f) => a + get(f), 0),
-    });
+    const tot = this.totals;
+    const total = (i: number): Probe => ({ kind: "sum", read: () => tot[i]! });
     const k = this.fab.dp.tlps;
     this.add("tlps", "all", "total", "count", { kind: "sum", read: () => k[0]! + k[1]! + k[2]! });
-    this.add(
-      "tlps",
-      "all",
-      "withTph",
-      "count",
-      total((f) => f.withTph),
-    );
-    this.add(
-      "tlps",
-      "all",
-      "stale",
-      "count",
-      total((f) => f.stale),
-    );
-    this.add(
-      "tlps",
-      "all",
-      "unsteered",
-      "count",
-      total((f) => f.unsteeredTlps),
-    );
-    this.add(
-      "bytes",
-      "all",
-      "misdirected",
-      "bytes",
-      total((f) => f.misdirected),
-    );
-    this.add(
-      "bytes",
-      "all",
-      "unsteered",
-      "bytes",
-      total((f) => f.unsteered),
-    );
-    this.add(
-      "bytes",
-      "all",
-      "lost",
-      "bytes",
-      total((f) => f.lost),
-    );
+    this.add("tlps", "all", "withTph", "count", total(0));
+    this.add("tlps", "all", "stale", "count", total(1));
+    this.add("tlps", "all", "unsteered", "count", total(2));
+    this.add("bytes", "all", "misdirected", "bytes", total(3));
+    this.add("bytes", "all", "unsteered", "bytes", total(4));
+    this.add("bytes", "all", "lost", "bytes", total(5));
   }
 
   private addConsumers(): void {
