@@ -40,7 +40,19 @@ describe("runScenario", () => {
 
   it("has exactly the documented JSON shape", () => {
     const r = JSON.parse(reportJson(runScenario(s, { revisions: ["v11", "rfc"], seed: 3 }).report));
-    expect(Object.keys(r)).toEqual(["scenario", "seed", "config", "results", "diagnostics", "kernelCalls"]);
+    expect(Object.keys(r)).toEqual([
+      "scenario",
+      "seed",
+      "config",
+      "results",
+      "series",
+      "events",
+      "diagnostics",
+      "kernelCalls",
+    ]);
+    expect(Object.keys(r.series)).toEqual(["v11", "rfc"]);
+    expect(Object.keys(r.series.v11)).toEqual(["intervalNs", "t", "tracks"]);
+    expect(Object.keys(r.events)).toEqual(["v11", "rfc"]);
     expect(r.scenario).toBe("small");
     expect(r.seed).toBe(3);
     expect(Object.keys(r.config)).toEqual(["durationNs", "topology", "links", "params"]);
@@ -96,7 +108,7 @@ describe("runScenario", () => {
       expect(Object.keys(c as object)).toEqual(["timeToConsumeNs", "utilization", "maxBacklog"]);
       expect(Object.keys((c as { timeToConsumeNs: object }).timeToConsumeNs)).toEqual(["p50", "p99"]);
     }
-    expect(Object.keys(v.tlps)).toEqual(["total", "withTph", "stale"]);
+    expect(Object.keys(v.tlps)).toEqual(["total", "withTph", "stale", "unsteered"]);
     expect(typeof v.bytesMisdirected).toBe("number");
     expect(typeof v.bytesLost).toBe("number");
     const names = Object.keys(v.invariants);
