@@ -1,7 +1,7 @@
 /**
  * Time series over random valid scenarios on every revision (issue 11): topology, links, warm-up,
- * flows that start late, revokes, new SETs and re-registrations, a random sampling interval and
- * sample cap. Every run must pass test/support/series-checks.ts: "sum" tracks add up to the
+ * flows that start late, bursts and stops, revokes, new SETs and re-registrations, a random
+ * sampling interval and sample cap. Every run must pass test/support/series-checks.ts: "sum" tracks add up to the
  * results exactly, utilization in [0, 1] with the results' mean, t strictly increasing to the
  * duration, at most the cap, events matching the kernel calls; and the same input, the same bytes.
  */
@@ -34,6 +34,7 @@ const flow = fc.record({
   ),
   startNs: fc.constantFrom(0, 0, 1000, 2500),
   consumer: fc.constantFrom("", "consumer: none, ", "consumer: { engines: 2 }, "),
+  shape: fc.constantFrom("", "", "burst: { on: 1us, off: 1500ns }, ", "stop: 4us, "),
 });
 
 const scenario = fc.record({
@@ -57,7 +58,7 @@ type Combo = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 function yaml(o: Combo): string {
   const flows = o.flows.map((f, i) => {
     const load = "rateGbps" in f.load ? `rate: ${f.load.rateGbps}Gb/s` : `queueDepth: ${f.load.queueDepth}`;
-    return `  - { name: f${i}, op: ${f.op}, mr: ${f.mr}, size: ${f.size}, ${f.consumer}${load}, start: ${f.startNs}ns }`;
+    return `  - { name: f${i}, op: ${f.op}, mr: ${f.mr}, size: ${f.size}, ${f.consumer}${f.shape}${load}, start: ${f.startNs}ns }`;
   });
   return `name: series-prop
 duration: ${o.durationNs}ns
