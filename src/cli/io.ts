@@ -2,7 +2,7 @@
  * What a command may touch of the outside world. Passed explicitly so tests run `main()` with
  * in-memory streams and files, and the bin wires it to the process.
  */
-import { readdirSync, readlinkSync } from "node:fs";
+import { readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { readInputFile, tooLargeError } from "../base/input-file.js";
 
@@ -25,6 +25,8 @@ export interface Io {
   readonly stderrIsTTY?: boolean;
   /** A monotonic wall clock in milliseconds (for progress and its ETA; never in results). */
   readonly clock?: () => number;
+  /** Write a whole file (exports); throws on failure. */
+  readonly writeFile?: (path: string, bytes: Uint8Array) => void;
 }
 
 export function nodeIo(): Io {
@@ -38,6 +40,7 @@ export function nodeIo(): Io {
     env: process.env,
     stderrIsTTY: process.stderr.isTTY === true,
     clock: () => performance.now(),
+    writeFile: (p, bytes) => writeFileSync(p, bytes),
   };
 }
 
@@ -80,6 +83,7 @@ export function captureIo(files: Record<string, string | Uint8Array> = {}, stdin
     },
     readDir: base.readDir,
     readLink: base.readLink,
+    writeFile: (p, bytes) => writeFileSync(p, bytes),
     async *stdinLines() {
       const lines = stdin.split(/\r?\n/);
       if (lines.at(-1) === "") lines.pop();

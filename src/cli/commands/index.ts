@@ -8,12 +8,14 @@ import { lspciCommand } from "./lspci.js";
 import { makeCompletionCommand, versionCommand } from "./meta.js";
 import { reviewCommand } from "./review.js";
 import { runCommand } from "./run.js";
+import { sweepCommand } from "./sweep.js";
 import { tlpCommand } from "./tlp.js";
 import { tourCommand } from "./tour.js";
 
 export const COMMANDS: readonly Command[] = [
   demoCommand,
   runCommand,
+  sweepCommand,
   reviewCommand,
   abiCommand,
   lspciCommand,

@@ -1,0 +1,215 @@
+/**
+ * A sweep file -> its points, every input checked before anything runs: the file's shape, the base
+ * scenario, each `set` and `vary`/`zip` value put into the base and judged by the scenario schema
+ * (reported at the value in the sweep file), every combination of the grid, and each metric path
+ * against the shape of a real result (a run of the first point cut to 1 ns). All problems are
+ * collected into one InputError, each at FILE:LINE:COL.
+ */
+import { dirname, resolve } from "node:path";
+import { InputError, type Issue } from "../base/errors.js";
+import type { RevisionName } from "../kernel/revision.js";
+import { parseScenario } from "../scenario/load.js";
+import { runRevision } from "../scenario/run.js";
+import type { Scenario } from "../scenario/scenario-schema.js";
+import { parseYaml, SourceReporter } from "../scenario/yaml.js";
+import { pointHash } from "./hash.js";
+import { isMiss, metricValue, resolveDocPath, withValue } from "./paths.js";
+import { docIssueText, validateScenarioValue } from "./scenario-value.js";
+import { type Axis, readSweepFile, type SweepFile } from "./sweep-file.js";
+import type { SweepPoint } from "./types.js";
+
+/** Most grid combinations a sweep may have (each is validated up front). */
+export const MAX_COMBINATIONS = 100_000;
+/** Combination problems listed before "and N more". */
+const SHOWN_COMBINATION_ISSUES = 5;
+
+export interface SweepPlan {
+  readonly file: string;
+  readonly scenarioFile: string;
+  readonly scenarioName: string;
+  readonly axes: readonly {
+    readonly paths: readonly string[];
+    readonly steps: readonly (readonly unknown[])[];
+  }[];
+  readonly revisions: readonly RevisionName[];
+  readonly seeds: readonly number[];
+  readonly metrics: readonly string[];
+  readonly points: readonly SweepPoint[];
+}
+
+export interface PlanOptions {
+  /** The tphlab version (part of every point's hash). */
+  readonly version: string;
+  readonly readFile: (path: string, maxBytes?: number) => Uint8Array;
+}
+
+/** Read and validate the base scenario; its own problems come with its own file:line:col. */
+function baseOf(sf: SweepFile, file: string, o: PlanOptions, issues: Issue[]) {
+  const path = resolve(dirname(file), sf.scenario);
+  let text: string;
+  try {
+    text = new TextDecoder().decode(o.readFile(path, 1024 * 1024));
+  } catch (e) {
+    const p = sf.source.locate(["scenario"]);
+    const why = e instanceof InputError ? e.issues.map((i) => i.message).join("; ") : (e as Error).message;
+    issues.push({ code: "read", path: `${file}:${p.line}:${p.col}: scenario`, message: `${path}: ${why}` });
+    return undefined;
+  }
+  try {
+    parseScenario(text, path);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    issues.push(...e.issues);
+    return undefined;
+  }
+  return { path, doc: parseYaml(text, path).source.value };
+}
+
+/** `doc` with `value` at `path`, or the problem (reported at `at` in the sweep file). */
+function put(
+  doc: unknown,
+  path: string,
+  value: unknown,
+  at: readonly (string | number)[],
+  r: SourceReporter,
+) {
+  const segs = resolveDocPath(doc, path);
+  if (isMiss(segs)) {
+    r.report(at, "path", `not a path of the scenario: ${segs.message}`, "key");
+    return undefined;
+  }
+  return withValue(doc, segs, value);
+}
+
+/** Apply `set`, then check each varied value alone against the scenario schema. */
+function checkValues(sf: SweepFile, base: unknown, r: SourceReporter): unknown {
+  let doc = base;
+  for (const { path, value } of sf.set) {
+    const next = put(doc, path, value, ["set", path], r);
+    if (next === undefined) continue;
+    const bad = validateScenarioValue(next).issues;
+    for (const i of bad) r.report(["set", path], i.code, docIssueText(i));
+    if (!bad.length) doc = next;
+  }
+  for (const axis of sf.axes)
+    axis.paths.forEach((path, j) => {
+      const segs = resolveDocPath(doc, path);
+      if (isMiss(segs)) {
+        r.report(axis.at[j]!, "path", `not a path of the scenario: ${segs.message}`, "key");
+        return;
+      }
+      axis.steps.forEach((step, i) => {
+        const one = put(doc, path, step[j], [...axis.at[j]!, i], r);
+        for (const x of one === undefined ? [] : validateScenarioValue(one).issues)
+          r.report([...axis.at[j]!, i], x.code, docIssueText(x));
+      });
+    });
+  return doc;
+}
+
+/** Every combination of the axes (first axis slowest), as the values of each step. */
+function combinations(axes: readonly Axis[]): number[][] {
+  let out: number[][] = [[]];
+  for (const a of axes) out = out.flatMap((c) => a.steps.map((_, i) => [...c, i]));
+  return out;
+}
+
+function pointDoc(doc: unknown, axes: readonly Axis[], combo: readonly number[]) {
+  const values: Record<string, unknown> = {};
+  let d = doc;
+  axes.forEach((a, k) => {
+    a.paths.forEach((p, j) => {
+      const v = a.steps[combo[k]!]![j];
+      values[p] = v;
+      d = withValue(d, resolveDocPath(d, p) as (string | number)[], v);
+    });
+  });
+  return { doc: d, values };
+}
+
+/** The metric paths against a real result's shape: the first point, run for 1 ns. */
+function checkMetrics(sf: SweepFile, s: Scenario, revision: RevisionName, r: SourceReporter): void {
+  const { result } = runRevision({ ...s, duration: 1000 }, revision, 1);
+  sf.metrics.forEach((m, i) => {
+    const v = metricValue(result, m);
+    if (isMiss(v)) r.report(["metrics", i], "metric", `not a metric of a run's result: ${v.message}`);
+  });
+}
+
+function build(sf: SweepFile, doc: unknown, r: SourceReporter) {
+  const combos = combinations(sf.axes);
+  const parsed: { s: Scenario; doc: unknown; values: Record<string, unknown> }[] = [];
+  let bad = 0;
+  for (const c of combos) {
+    const p = pointDoc(doc, sf.axes, c);
+    const v = validateScenarioValue(p.doc);
+    if (v.scenario) parsed.push({ s: v.scenario, ...p });
+    else if (++bad <= SHOWN_COMBINATION_ISSUES) {
+      const what = Object.entries(p.values)
+        .map(([k, x]) => `${k}=${JSON.stringify(x)}`)
+        .join(", ");
+      r.report(
+        [sf.axes.some((a) => a.at[0]![0] === "vary") ? "vary" : "zip"],
+        "combination",
+        `the point ${what}: ${v.issues.map(docIssueText).join("; ")}`,
+        "key",
+      );
+    }
+  }
+  if (bad > SHOWN_COMBINATION_ISSUES)
+    r.report(
+      ["vary"],
+      "combination",
+      `and ${bad - SHOWN_COMBINATION_ISSUES} more invalid combinations`,
+      "key",
+    );
+  return parsed;
+}
+
+/** Parse, check and expand a sweep file (`text`, named `file`). Throws InputError with every problem. */
+export function planSweep(text: string, file: string, o: PlanOptions): SweepPlan {
+  const { source, issues } = parseYaml(text, file);
+  if (source.value === null && issues.length) throw new InputError(issues);
+  const r = new SourceReporter(source);
+  const sf = readSweepFile(source, r);
+  const baseIssues: Issue[] = [];
+  const base = sf?.scenario ? baseOf(sf, file, o, baseIssues) : undefined;
+  const count = sf?.axes.reduce((n, a) => n * a.steps.length, 1) ?? 0;
+  if (count > MAX_COMBINATIONS)
+    r.report(["vary"], "too-large", `${count} combinations (at most ${MAX_COMBINATIONS})`, "key");
+  const doc = sf && base ? checkValues(sf, base.doc, r) : undefined;
+  const all = () => [...issues, ...r.issues, ...baseIssues];
+  if (!sf || !base || all().length)
+    throw new InputError(
+      all().length ? all() : [{ code: "sweep", path: file, message: "invalid sweep file" }],
+    );
+  const parsed = build(sf, doc, r);
+  const first = parsed[0]?.s;
+  const revisions = sf.revisions ?? (first?.revisions as RevisionName[] | undefined) ?? [];
+  if (first && revisions[0]) checkMetrics(sf, first, revisions[0], r);
+  if (all().length) throw new InputError(all());
+  const points: SweepPoint[] = [];
+  for (const p of parsed)
+    for (const revision of revisions)
+      for (const seed of sf.seeds)
+        points.push({
+          hash: pointHash(p.s, revision, seed, o.version),
+          index: points.length,
+          values: p.values,
+          scenario: p.doc,
+          revision,
+          seed,
+          version: o.version,
+          metrics: sf.metrics,
+        });
+  return {
+    file,
+    scenarioFile: base.path,
+    scenarioName: first?.name ?? "",
+    axes: sf.axes.map((a) => ({ paths: a.paths, steps: a.steps })),
+    revisions,
+    seeds: sf.seeds,
+    metrics: sf.metrics,
+    points,
+  };
+}
