@@ -9,6 +9,7 @@ import { dirname, resolve } from "node:path";
 import { InputError, type Issue } from "../base/errors.js";
 import type { RevisionName } from "../kernel/revision.js";
 import { parseScenario } from "../scenario/load.js";
+import type { ConsumerResult, RevisionResult } from "../scenario/result.js";
 import { runRevision } from "../scenario/run.js";
 import type { Scenario } from "../scenario/scenario-schema.js";
 import { parseYaml, SourceReporter } from "../scenario/yaml.js";
@@ -81,6 +82,37 @@ function put(
   return withValue(doc, segs, value);
 }
 
+/** Whether the document path `path` lies at or under `prefix`. */
+function under(path: readonly (string | number)[], prefix: readonly (string | number)[]): boolean {
+  return prefix.every((seg, k) => path[k] === seg);
+}
+
+/**
+ * Each step of an axis put into the base alone (a zip group's values together) and judged; a
+ * problem is reported at the value whose path it concerns (else at the step's first value).
+ */
+function checkAxis(axis: Axis, doc: unknown, r: SourceReporter): void {
+  const segs = axis.paths.map((p) => resolveDocPath(doc, p));
+  let ok = true;
+  segs.forEach((s, j) => {
+    if (!isMiss(s)) return;
+    r.report(axis.at[j]!, "path", `not a path of the scenario: ${s.message}`, "key");
+    ok = false;
+  });
+  if (!ok) return;
+  const concrete = segs as (string | number)[][];
+  axis.steps.forEach((step, i) => {
+    const one = concrete.reduce<unknown>((d, s, j) => withValue(d, s, step[j]), doc);
+    for (const x of validateScenarioValue(one).issues) {
+      const j = Math.max(
+        0,
+        concrete.findIndex((s) => under(x.path, s)),
+      );
+      r.report([...axis.at[j]!, i], x.code, docIssueText(x));
+    }
+  });
+}
+
 /** Apply `set`, then check each varied value alone against the scenario schema. */
 function checkValues(sf: SweepFile, base: unknown, r: SourceReporter): unknown {
   let doc = base;
@@ -91,19 +123,7 @@ function checkValues(sf: SweepFile, base: unknown, r: SourceReporter): unknown {
     for (const i of bad) r.report(["set", path], i.code, docIssueText(i));
     if (!bad.length) doc = next;
   }
-  for (const axis of sf.axes)
-    axis.paths.forEach((path, j) => {
-      const segs = resolveDocPath(doc, path);
-      if (isMiss(segs)) {
-        r.report(axis.at[j]!, "path", `not a path of the scenario: ${segs.message}`, "key");
-        return;
-      }
-      axis.steps.forEach((step, i) => {
-        const one = put(doc, path, step[j], [...axis.at[j]!, i], r);
-        for (const x of one === undefined ? [] : validateScenarioValue(one).issues)
-          r.report([...axis.at[j]!, i], x.code, docIssueText(x));
-      });
-    });
+  for (const axis of sf.axes) checkAxis(axis, doc, r);
   return doc;
 }
 
@@ -127,11 +147,29 @@ function pointDoc(doc: unknown, axes: readonly Axis[], combo: readonly number[])
   return { doc: d, values };
 }
 
-/** The metric paths against a real result's shape: the first point, run for 1 ns. */
-function checkMetrics(sf: SweepFile, s: Scenario, revision: RevisionName, r: SourceReporter): void {
+/** A consumer's entry, for flows whose consumer had not read a message yet in the dry run. */
+const CONSUMER_SHAPE = {
+  timeToConsumeNs: { p50: null, p99: null },
+  utilization: 0,
+  maxBacklog: 0,
+} satisfies ConsumerResult;
+
+/**
+ * The shape of the point's result: the first point run for 1 ns (every flow, link, completer and
+ * invariant is there), with the consumer entries a run has once the flow's messages are read.
+ */
+export function resultShape(s: Scenario, revision: RevisionName): RevisionResult {
   const { result } = runRevision({ ...s, duration: 1000 }, revision, 1);
+  const consumers = { ...result.consumers };
+  for (const f of s.flows) if (f.consumer !== "none") consumers[f.name] ??= CONSUMER_SHAPE;
+  return { ...result, consumers };
+}
+
+/** The metric paths against the shape of a real result. */
+function checkMetrics(sf: SweepFile, s: Scenario, revision: RevisionName, r: SourceReporter): void {
+  const shape = resultShape(s, revision);
   sf.metrics.forEach((m, i) => {
-    const v = metricValue(result, m);
+    const v = metricValue(shape, m);
     if (isMiss(v)) r.report(["metrics", i], "metric", `not a metric of a run's result: ${v.message}`);
   });
 }

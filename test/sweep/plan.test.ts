@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/base/errors.js";
 import { canonicalJson } from "../../src/sweep/hash.js";
+import { planSweep } from "../../src/sweep/plan.js";
 import { plan, scratch } from "./fixtures.js";
 
 const dir = scratch();
@@ -158,5 +160,46 @@ metrics: [bytesMisdirected]
       '{"a":[1,{"c":"x","d":null}],"b":1}',
     );
     expect(() => canonicalJson({ x: Number.NaN })).toThrow(/no JSON form/);
+  });
+});
+
+describe("shipped sweeps (examples/sweeps)", () => {
+  const shipped = ["st-table", "working-set", "stale-tags"];
+  it.each(shipped)("%s plans without a problem, small enough to run in seconds", (name) => {
+    const file = `examples/sweeps/${name}.yaml`;
+    const text = readFileSync(file, "utf8");
+    const p = planSweep(text, file, { version: "0.0.0-test", readFile: (f) => readFileSync(f) });
+    expect(p.points.length).toBeGreaterThan(10);
+    expect(p.points.length).toBeLessThanOrEqual(40);
+    expect(text.split("\n")[0]).toMatch(/^# /); // says what it shows
+  });
+});
+
+describe("zip groups", () => {
+  it("are judged step by step with their values together, problems at the value concerned", () => {
+    const ok = plan(
+      dir,
+      `scenario: tiny.yaml
+zip: [{ accelerator.partitionWays: [[8, 8, 8], [4, 4, 4, 4]], buffers.hbm.tph.partition: [1, 3] }]
+metrics: [bytesMisdirected]
+`,
+    );
+    expect(ok.points).toHaveLength(2 * 3); // the scenario's three revisions
+    const found = issues(`scenario: tiny.yaml
+zip: [{ accelerator.partitionWays: [[8, 8, 8], [4, 4, 4, 4]], buffers.hbm.tph.partition: [3, 1, 0] }]
+metrics: [bytesMisdirected]
+`);
+    expect(found).toEqual([
+      expect.stringMatching(/^s\.yaml:2:8: zip\[0\]: a zip group's lists must have equal lengths/),
+    ]);
+    const bad = issues(`scenario: tiny.yaml
+zip: [{ accelerator.partitionWays: [[8, 8, 8], [4, 4, 4, 4]], buffers.hbm.tph.partition: [3, 1] }]
+metrics: [bytesMisdirected]
+`);
+    expect(bad).toEqual([
+      expect.stringMatching(
+        /^s\.yaml:2:88: zip\[0\]\["buffers\.hbm\.tph\.partition"\]\[0\]: buffers\[0\]\.tph\.partition: partition 3 does not exist/,
+      ),
+    ]);
   });
 });
