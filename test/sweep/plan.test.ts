@@ -190,7 +190,7 @@ zip: [{ accelerator.partitionWays: [[8, 8, 8], [4, 4, 4, 4]], buffers.hbm.tph.pa
 metrics: [bytesMisdirected]
 `);
     expect(found).toEqual([
-      expect.stringMatching(/^s\.yaml:2:8: zip\[0\]: a zip group's lists must have equal lengths/),
+      expect.stringMatching(/^s\.yaml:2:7: zip\[0\]: a zip group's lists must have equal lengths/),
     ]);
     const bad = issues(`scenario: tiny.yaml
 zip: [{ accelerator.partitionWays: [[8, 8, 8], [4, 4, 4, 4]], buffers.hbm.tph.partition: [3, 1] }]
