@@ -198,7 +198,7 @@ metrics: [bytesMisdirected]
 `);
     expect(bad).toEqual([
       expect.stringMatching(
-        /^s\.yaml:2:88: zip\[0\]\["buffers\.hbm\.tph\.partition"\]\[0\]: buffers\[0\]\.tph\.partition: partition 3 does not exist/,
+        /^s\.yaml:2:91: zip\[0\]\["buffers\.hbm\.tph\.partition"\]\[0\]: buffers\[0\]\.tph\.partition: partition 3 does not exist/,
       ),
     ]);
   });
