@@ -1,9 +1,11 @@
 // `npm run bench`: speed is measured here, never in timed tests. Runs on the compiled build and
 // prints one JSON line per scenario. Each fabric scenario runs in its own process so its
 // peakRssMiB is its own; write-400g runs at 5 ms and 40 ms of simulated time to show that memory
-// stays flat as simulated time grows (streaming statistics, no per-TLP retention).
+// stays flat as simulated time grows (streaming statistics, no per-TLP retention). Then sweep
+// throughput on 1 vs 2 worker threads (bench/sweep.js); `node bench/run.js --sweep` runs only that.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { benchLocalSweep } from "./sweep.js";
 
 const FABRIC = [
   ["write-400g", 5000],
@@ -31,8 +33,10 @@ async function all() {
   }
   const { benchEngine } = await import("../dist/sim/bench-engine.js");
   for (const r of benchEngine()) console.log(JSON.stringify({ scenario: `engine/${r.name}`, ...r }));
+  await benchLocalSweep();
 }
 
 const at = process.argv.indexOf("--one");
 if (at >= 0) await one(process.argv[at + 1], Number(process.argv[at + 2]));
+else if (process.argv.includes("--sweep")) await benchLocalSweep();
 else await all();
