@@ -18,7 +18,7 @@ import type { Io } from "../io.js";
 import { EXAMPLES_DIR, packageVersion } from "../package.js";
 import type { Flags } from "../spec.js";
 import { formatDuration, progressReporter } from "../sweep-progress.js";
-import { chooseExecutor, SWEEP_EXECUTOR_OPTIONS } from "./sweep-executor.js";
+import { type ChosenExecutor, chooseExecutor, SWEEP_EXECUTOR_OPTIONS } from "./sweep-executor.js";
 
 /** Largest sweep file read. */
 const MAX_SWEEP_BYTES = 1024 * 1024;
@@ -71,8 +71,13 @@ function defaultStore(sweepPath: string): string {
   return `${basename(sweepPath, extname(sweepPath))}.db`;
 }
 
-async function execute(plan: SweepPlan, flags: Flags, io: Io, store: ResultStore): Promise<SweepOutcome> {
-  const { executor, label } = await chooseExecutor(flags, io);
+async function execute(
+  plan: SweepPlan,
+  chosen: ChosenExecutor,
+  io: Io,
+  store: ResultStore,
+): Promise<SweepOutcome> {
+  const { executor, label } = chosen;
   const ac = new AbortController();
   const stop = () => ac.abort();
   process.once("SIGINT", stop);
@@ -99,9 +104,17 @@ async function run(flags: Flags, io: Io): Promise<number> {
   const { path, text } = readSweep(io, flags.positionals[0]!);
   const plan = planSweep(text, path, { version: packageVersion(io), readFile: io.readFile });
   const out = flags.string("out") ?? defaultStore(path);
-  const store = new ResultStore(out);
+  // Flags are judged before the store file is created.
+  const chosen = await chooseExecutor(flags, io);
+  let store: ResultStore;
   try {
-    const outcome = await execute(plan, flags, io, store);
+    store = new ResultStore(out);
+  } catch (e) {
+    await chosen.executor.close();
+    throw e;
+  }
+  try {
+    const outcome = await execute(plan, chosen, io, store);
     const get = (h: string) => store.get(h);
     if (format !== undefined) {
       const file = `${out.replace(/\.db$/, "")}.${format}`;
