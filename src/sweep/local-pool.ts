@@ -42,6 +42,9 @@ const WINDOW_PER_THREAD = 2;
 export class LocalPool implements PointExecutor {
   private readonly pool: Piscina;
   readonly threads: number;
+  /** A thread that failed outside any task (e.g. its module did not load); ends the current run. */
+  private broken: Error | undefined;
+  private readonly stop = new AbortController();
   constructor(o: LocalPoolOptions = {}) {
     this.threads = o.workers ?? defaultWorkers();
     this.pool = new Piscina({
@@ -49,6 +52,11 @@ export class LocalPool implements PointExecutor {
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: Number.POSITIVE_INFINITY,
+    });
+    // Without a listener such an error would end the process with a stack trace.
+    this.pool.on("error", (e: Error) => {
+      this.broken ??= e;
+      this.stop.abort();
     });
   }
 
@@ -59,11 +67,12 @@ export class LocalPool implements PointExecutor {
   ): Promise<void> {
     let next = 0;
     let failure: unknown;
+    const any = signal ? AbortSignal.any([signal, this.stop.signal]) : this.stop.signal;
     const lane = async (): Promise<void> => {
-      while (next < points.length && !signal?.aborted && failure === undefined) {
+      while (next < points.length && !any.aborted && failure === undefined) {
         const p = points[next++]!;
         try {
-          const r = (await this.pool.run(p, signal ? { signal } : {})) as FullPointResult;
+          const r = (await this.pool.run(p, { signal: any })) as FullPointResult;
           onResult(r); // a result that arrives after an abort is still a result
         } catch (e) {
           // An abort is the caller's choice; anything else (a worker that died) stops the sweep.
@@ -72,6 +81,7 @@ export class LocalPool implements PointExecutor {
       }
     };
     await Promise.all(Array.from({ length: this.threads * WINDOW_PER_THREAD }, lane));
+    if (this.broken) throw new ModelError(`a sweep worker thread failed: ${this.broken.message}`);
     if (failure !== undefined) throw failure;
   }
 

@@ -1,6 +1,8 @@
 /**
  * The package as users get it: `npm pack`, then in a scratch folder `npm install` of the tarball
- * (from the npm cache when it can: --prefer-offline; the only dependency is `yaml`), the `tphlab`
+ * (from the npm cache when it can: --prefer-offline; with --ignore-scripts: better-sqlite3, the sweep
+ * store, would compile its native addon again, minutes on 2 busy cores, and the repository's own
+ * install already builds and tests it; everything else the package runs is JavaScript), the `tphlab`
  * binary run from there (no source tree nearby), and a library import. Also what the tarball holds:
  * no tests, no source maps to missing files, every relative import and every file read at run time
  * present. The slowest test of the suite (a build and an install): one build, one install.
@@ -40,6 +42,7 @@ beforeAll(() => {
     [
       "install",
       "--prefer-offline",
+      "--ignore-scripts",
       "--no-audit",
       "--no-fund",
       "--loglevel=error",
@@ -103,6 +106,13 @@ describe("the installed package", () => {
     const run = tphlab(["run", "demo", "--revision", "v11,proposed", "--json"]);
     expect(run.status).toBe(0);
     expect(Object.keys(JSON.parse(run.stdout).results)).toEqual(["v11", "proposed"]);
+  });
+
+  it("has the sweep command, whose modules load without the store's native addon built", () => {
+    const help = tphlab(["sweep", "--help"]);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: tphlab sweep FILE/);
+    expect(readdirSync(join(installed, "examples", "sweeps"))).toContain("stale-tags.yaml");
   });
 
   it("knows its version", () => {

@@ -104,6 +104,21 @@ describe("local sweeps on worker threads", () => {
   });
 });
 
+describe("a worker thread that cannot start", () => {
+  it("fails the run with a message instead of hanging or crashing the process", async () => {
+    const bad = join(dir, "broken-worker.mjs");
+    writeFileSync(bad, "import './missing-module.js';\nexport default () => 0;\n");
+    const executor = new LocalPool({ workers: 1, workerFile: bad });
+    const store = new ResultStore(":memory:");
+    await expect(runSweep(p, { executor, store })).rejects.toThrow(
+      /a sweep worker thread failed: .*missing-module/,
+    );
+    await executor.close();
+    expect(store.count()).toBe(0);
+    store.close();
+  });
+});
+
 describe("tphlab sweep (built CLI)", () => {
   const cli = (args: string[]) =>
     spawnSync(process.execPath, [build.bin, "sweep", ...args], { cwd: dir, encoding: "utf8" });
