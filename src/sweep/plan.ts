@@ -2,7 +2,7 @@
  * A sweep file -> its points, every input checked before anything runs: the file's shape, the base
  * scenario, each `set` and `vary`/`zip` value put into the base and judged by the scenario schema
  * (reported at the value in the sweep file), every combination of the grid, and each metric path
- * against the shape of a real result (a run of the first point cut to 1 ns). All problems are
+ * against the shape of a real result (the base with `set`, run for 1 ns). All problems are
  * collected into one InputError, each at FILE:LINE:COL.
  */
 import { dirname, resolve } from "node:path";
@@ -155,7 +155,7 @@ const CONSUMER_SHAPE = {
 } satisfies ConsumerResult;
 
 /**
- * The shape of the point's result: the first point run for 1 ns (every flow, link, completer and
+ * The shape of a run's result: the scenario run for 1 ns (every flow, link, completer and
  * invariant is there), with the consumer entries a run has once the flow's messages are read.
  */
 export function resultShape(s: Scenario, revision: RevisionName): RevisionResult {
@@ -216,6 +216,10 @@ export function planSweep(text: string, file: string, o: PlanOptions): SweepPlan
   if (count > MAX_COMBINATIONS)
     r.report(["vary"], "too-large", `${count} combinations (at most ${MAX_COMBINATIONS})`, "key");
   const doc = sf && base ? checkValues(sf, base.doc, r) : undefined;
+  // The metrics are judged on the base (with `set`), so their problems come with the others.
+  const fixed = doc === undefined ? undefined : validateScenarioValue(doc).scenario;
+  const revisions = sf?.revisions ?? (fixed?.revisions as RevisionName[] | undefined) ?? [];
+  if (sf && fixed && revisions[0]) checkMetrics(sf, fixed, revisions[0], r);
   const all = () => [...issues, ...r.issues, ...baseIssues];
   if (!sf || !base || all().length)
     throw new InputError(
@@ -223,8 +227,6 @@ export function planSweep(text: string, file: string, o: PlanOptions): SweepPlan
     );
   const parsed = build(sf, doc, r);
   const first = parsed[0]?.s;
-  const revisions = sf.revisions ?? (first?.revisions as RevisionName[] | undefined) ?? [];
-  if (first && revisions[0]) checkMetrics(sf, first, revisions[0], r);
   if (all().length) throw new InputError(all());
   const points: SweepPoint[] = [];
   for (const p of parsed)

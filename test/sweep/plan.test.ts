@@ -77,6 +77,10 @@ colour: blue
       ),
       expect.stringMatching(/^s\.yaml:6:18: revisions\[1\]: .*v12/),
       "s.yaml:7:8: seeds: expected a count 1..1000 or a list of seeds, found 0",
+      expect.stringMatching(
+        /^s\.yaml:8:36: metrics\[1\]: not a metric of a run's result: flows\.write: no 'goodput' \(there: goodputGbps, /,
+      ),
+      "s.yaml:8:57: metrics[2]: not a metric of a run's result: bytesMisdirected is a number, not a mapping",
       "s.yaml:9:1: colour: unknown key (allowed: scenario, set, vary, zip, revisions, seeds, metrics)",
     ]);
   });
