@@ -130,20 +130,26 @@ describe("tphlab sweep (built CLI)", () => {
       [build.bin, "sweep", join(dir, "s.yaml"), "--workers", "1", "--out", db],
       { cwd: dir },
     );
-    // Kill it once the store holds a result (the summary never prints).
+    // Kill it once the store holds two results (the summary never prints).
+    const exited = new Promise((done) => child.on("exit", done));
+    let ended = false;
+    void exited.then(() => {
+      ended = true;
+    });
     await new Promise<void>((done) => {
       const poll = setInterval(() => {
         const s = new ResultStore(db);
         const n = s.count();
         s.close();
-        if (n >= 2) {
+        if (n >= 2 || ended) {
           clearInterval(poll);
           child.kill("SIGKILL");
           done();
         }
       }, 100);
     });
-    await new Promise((done) => child.on("exit", done));
+    await exited;
+    expect(ended && child.signalCode).toBe("SIGKILL"); // killed, not finished or crashed
     const partial = new ResultStore(db);
     const kept = partial.count();
     partial.close();
