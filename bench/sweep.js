@@ -1,12 +1,39 @@
 // Sweep throughput: the same points (examples/sweeps/stale-tags.yaml, 30 runs) on 1 and then 2
 // local worker threads, each into a fresh in-memory store; points per second and the ratio, in
-// one run so that the machine's load of the moment weighs on both alike.
+// one run so that the machine's load of the moment weighs on both alike. A control comes first:
+// a plain arithmetic loop on 1 and 2 threads, the speed-up the machine gives right now (on a
+// shared machine whose other tenants keep both cores busy it is ~1, and so is any pool's).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+
+const BURN = `const { parentPort } = require("node:worker_threads");
+let x = 0;
+for (let i = 0; i < 2e8; i++) x += i % 7;
+parentPort.postMessage(x);`;
+
+async function burn(threads) {
+  const t0 = performance.now();
+  const one = () =>
+    new Promise((done) => {
+      const w = new Worker(BURN, { eval: true });
+      w.once("message", () => w.terminate().then(done));
+    });
+  await Promise.all(Array.from({ length: threads }, one));
+  return (performance.now() - t0) / 1000;
+}
+
+/** Work per second on 2 threads over 1 thread, for the same loop. */
+async function machineRatio() {
+  const a = await burn(1);
+  const b = await burn(2);
+  return (2 * a) / b;
+}
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 export async function benchLocalSweep() {
+  console.log(JSON.stringify({ scenario: "machine/threads-2-vs-1", ratio: await machineRatio() }));
   const { planSweep } = await import("../dist/sweep/plan.js");
   const { LocalPool } = await import("../dist/sweep/local-pool.js");
   const { ResultStore } = await import("../dist/sweep/store.js");
