@@ -11,13 +11,13 @@ import { type AggregateRow, aggregate } from "../../sweep/aggregate.js";
 import { EXPORT_FORMATS, exportBytes, exportTable } from "../../sweep/export.js";
 import { planSweep, type SweepPlan } from "../../sweep/plan.js";
 import { ResultStore } from "../../sweep/store.js";
-import { runSweep, type SweepOutcome } from "../../sweep/sweep.js";
+import { runSweep, type SweepOutcome, type SweepProgress } from "../../sweep/sweep.js";
 import { choiceFlag } from "../args.js";
 import type { Command } from "../command.js";
 import type { Io } from "../io.js";
 import { EXAMPLES_DIR, packageVersion } from "../package.js";
+import { formatSeconds, Progress } from "../progress.js";
 import type { Flags } from "../spec.js";
-import { formatDuration, progressReporter } from "../sweep-progress.js";
 import { type ChosenExecutor, chooseExecutor, SWEEP_EXECUTOR_OPTIONS } from "./sweep-executor.js";
 
 /** Largest sweep file read. */
@@ -61,10 +61,17 @@ export function renderSweep(plan: SweepPlan, rows: readonly AggregateRow[]): str
   return renderTable(head, body);
 }
 
+/** "12/48 points, 30 stored, 1 failed" (the shared progress line adds the share and the ETA). */
+export function progressDetail(p: SweepProgress): string {
+  const stored = p.reused ? `, ${p.reused} stored` : "";
+  const failed = p.failed ? `, ${p.failed} failed` : "";
+  return `${p.done}/${p.todo} points${stored}${failed}`;
+}
+
 function summaryLine(o: SweepOutcome, store: string, label: string, seconds: number): string {
   const stop = o.interrupted ? " (interrupted: run the same command again to resume)" : "";
   const failed = o.failed ? `, ${o.failed} failed` : "";
-  return `sweep: ${o.total} points: ${o.done} run (${label}), ${o.reused} reused from ${store}${failed}, ${formatDuration(seconds)}${stop}\n`;
+  return `sweep: ${o.total} points: ${o.done} run (${label}), ${o.reused} reused from ${store}${failed}, ${formatSeconds(seconds)}${stop}\n`;
 }
 
 function defaultStore(sweepPath: string): string {
@@ -82,11 +89,16 @@ async function execute(
   const stop = () => ac.abort();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  const progress = progressReporter(io.stderr, io.stderrIsTTY === true);
+  const progress = new Progress(io, "tphlab sweep");
   const t0 = performance.now();
   try {
-    const out = await runSweep(plan, { executor, store, signal: ac.signal, onProgress: progress.update });
-    progress.end();
+    const out = await runSweep(plan, {
+      executor,
+      store,
+      signal: ac.signal,
+      onProgress: (p) => progress.update(p.todo ? p.done / p.todo : 1, progressDetail(p)),
+    });
+    progress.done();
     io.stderr(summaryLine(out, store.path, label, (performance.now() - t0) / 1000));
     return out;
   } finally {
