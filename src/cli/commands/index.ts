@@ -10,6 +10,8 @@ import { reviewCommand } from "./review.js";
 import { runCommand } from "./run.js";
 import { tlpCommand } from "./tlp.js";
 import { tourCommand } from "./tour.js";
+import { makeWorkerCommand } from "./worker.js";
+import { CLI_WORKER_DEPS } from "./worker-runner.js";
 
 export const COMMANDS: readonly Command[] = [
   demoCommand,
@@ -20,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   tlpCommand,
   bwCommand,
   calibrateCommand,
+  makeWorkerCommand(CLI_WORKER_DEPS),
   tourCommand,
   versionCommand,
   makeCompletionCommand(() => COMMANDS),

@@ -26,8 +26,8 @@ export function parseBrokerUrl(text: string, where = "--broker"): BrokerAddress 
   const bad = (why: string) =>
     inputError(where, `${why}; expected redis://HOST:PORT (e.g. redis://127.0.0.1:6379)`, "broker-url");
   if (text.trim() === "") throw bad("empty broker URL");
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
-  if (scheme === undefined) throw bad(`'${text}' is not a URL`);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
+  if (scheme === undefined) throw bad(`no 'redis://' in '${text}'`);
   if (scheme === "rediss") throw bad(`TLS (rediss://) is not supported, found '${text}'`);
   if (scheme !== "redis") throw bad(`unsupported scheme '${scheme}'`);
   const port = portOf(text, bad);

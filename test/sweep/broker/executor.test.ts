@@ -13,7 +13,8 @@ import { dropQueue, freshQueue, testRedis } from "../../support/redis.js";
 import { expectedResult, makePoints, standInRunPoint, TEST_VERSION } from "./stand-in.js";
 
 const redis = await testRedis();
-const skip = "reason" in redis ? ` (skipped: ${redis.reason})` : "";
+const reason = "reason" in redis ? redis.reason : "";
+const skip = reason ? ` (skipped: ${reason})` : "";
 const url = "url" in redis ? redis.url : "";
 afterAll(() => ("stop" in redis ? redis.stop() : undefined));
 
