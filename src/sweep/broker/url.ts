@@ -30,16 +30,18 @@ export function parseBrokerUrl(text: string, where = "--broker"): BrokerAddress 
   if (scheme === undefined) throw bad(`no 'redis://' in '${text}'`);
   if (scheme === "rediss") throw bad(`TLS (rediss://) is not supported, found '${text}'`);
   if (scheme !== "redis") throw bad(`unsupported scheme '${scheme}'`);
-  const port = portOf(text, bad);
+  // After the scheme and any user:password@: the host, then :port.
+  const authority = text.slice("redis://".length).replace(/^[^@/]*@/, "");
+  if (/^(?:[:/?#]|$)/.test(authority)) throw bad(`no host in '${text}'`);
+  const port = portOf(authority, bad);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     throw bad(`'${text}' is not a URL`);
   }
-  // WHATWG URL keeps a non-special scheme's host as typed; an empty one means "redis:///x" or "redis:x".
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  if (host === "") throw bad(`no host in '${text}'`);
+  // A non-special scheme's host is kept as typed (case too); IPv6 keeps its brackets.
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
   if (url.search !== "" || url.hash !== "") throw bad(`unexpected '${url.search || url.hash}' in '${text}'`);
   const path = url.pathname.replace(/^\//, "");
   if (path !== "" && !/^(?:[0-9]|1[0-5])$/.test(path)) throw bad(`database '${path}' is not 0..15`);
@@ -57,8 +59,8 @@ export function parseBrokerUrl(text: string, where = "--broker"): BrokerAddress 
   };
 }
 
-function portOf(text: string, bad: (why: string) => Error): number {
-  const typed = /^redis:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/?#]*)(?::([^/?#]*))?/i.exec(text)?.[1];
+function portOf(authority: string, bad: (why: string) => Error): number {
+  const typed = /^(?:\[[^\]]*\]|[^:/?#]*)(?::([^/?#]*))?/.exec(authority)?.[1];
   if (typed === undefined) return DEFAULT_REDIS_PORT;
   const port = /^\d{1,5}$/.test(typed) ? Number(typed) : Number.NaN;
   if (!(port >= 1 && port <= 65535)) throw bad(`port '${typed}' is not 1..65535`);
