@@ -10,6 +10,8 @@
  *   read directly, so an event trimmed from the stream is not waited for forever.
  * - onResult is called once per hash, however often a job ran or an event repeats.
  * - A point refused for version skew fails the whole run with an InputError naming both versions.
+ * - An abort ends run() without an error (as the local pool does) and takes this run's points
+ *   that no worker has started off the queue.
  */
 import { type Job, Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
@@ -57,8 +59,9 @@ export function createBrokerExecutor(opts: BrokerExecutorOptions): PointExecutor
   };
   return {
     async run(points, onResult, signal) {
-      signal?.throwIfAborted();
-      if (points.length === 0) return;
+      // Like the local pool: an abort ends the run quietly; the points without a result are the
+      // ones a resumed sweep runs.
+      if (points.length === 0 || signal?.aborted) return;
       const q = await connect();
       await runOnQueue({ q, queueName, addr, opts, points, onResult, signal, open });
     },
@@ -96,7 +99,7 @@ async function runOnQueue(ctx: RunContext): Promise<void> {
   events.on("error", () => {});
   events.on("completed", ({ jobId, returnvalue }) => gathering.completed(jobId, returnvalue));
   events.on("failed", ({ jobId, failedReason }) => gathering.failed(jobId, failedReason));
-  const onAbort = () => gathering.abort(signal?.reason ?? new Error("aborted"));
+  const onAbort = () => gathering.abort();
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     await settleExisting(q, gathering);

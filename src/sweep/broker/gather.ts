@@ -9,7 +9,8 @@ import { acceptResult, errorResult } from "./protocol.js";
 export class Gathering {
   private readonly byHash = new Map<string, SweepPoint>();
   private readonly pending = new Set<string>();
-  private failure: { readonly error: unknown } | undefined;
+  /** Why the run ended early: an error, or none for an abort (the caller's choice, not a failure). */
+  private ended: { readonly error?: unknown } | undefined;
   private wake: (() => void) | undefined;
   private lastNews = Date.now();
 
@@ -42,7 +43,7 @@ export class Gathering {
 
   /** Done: every result in, or ended by an error. */
   settled(): boolean {
-    return this.failure !== undefined || this.pending.size === 0;
+    return this.ended !== undefined || this.pending.size === 0;
   }
 
   /** A job completed with `value` (from an event or a look-up); ignored unless it is still out. */
@@ -59,14 +60,17 @@ export class Gathering {
     else this.deliver(errorResult(this.point(hash), `worker failed: ${reason}`));
   }
 
-  /** End the run with `error` (an abort). */
-  abort(error: unknown): void {
-    if (this.failure === undefined) this.end(error);
+  /** End the run early without an error (an abort: the points left out simply have no result). */
+  abort(): void {
+    if (this.ended === undefined) {
+      this.ended = {};
+      this.wake?.();
+    }
   }
 
   /**
    * Wait until settled; after each quiet spell of `quietMs` with points out, `lookUp` checks them
-   * directly. Throws the error that ended the run.
+   * directly. Throws the error that ended the run, if one did.
    */
   async wait(quietMs: number, lookUp: () => Promise<void>): Promise<void> {
     while (!this.settled()) {
@@ -83,7 +87,7 @@ export class Gathering {
         await lookUp();
       }
     }
-    if (this.failure) throw this.failure.error;
+    if (this.ended && "error" in this.ended) throw this.ended.error;
   }
 
   private deliver(r: PointResult): void {
@@ -99,7 +103,7 @@ export class Gathering {
   }
 
   private end(error: unknown): void {
-    this.failure = { error };
+    this.ended = { error };
     this.wake?.();
   }
 }

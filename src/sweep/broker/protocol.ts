@@ -82,7 +82,7 @@ export function pointProblem(data: unknown): string | undefined {
  * index) comes from the point, never from the reply; metrics are the point's, each a number or
  * null. A malformed reply becomes an error result naming what was wrong.
  */
-export function acceptResult(point: SweepPoint, value: unknown): PointResult {
+export function acceptResult(point: SweepPoint, value: unknown): PointResult & { readonly result?: unknown } {
   const fail = (why: string): PointResult => errorResult(point, `worker returned a malformed result: ${why}`);
   if (!isRecord(value)) return fail("not an object");
   if (value.hash !== point.hash) return fail(`hash '${String(value.hash)}' is not the job's`);
@@ -100,6 +100,8 @@ export function acceptResult(point: SweepPoint, value: unknown): PointResult {
     metrics,
     elapsedMs,
     ...(typeof value.error === "string" ? { error: value.error } : {}),
+    // The run's whole result, when the runner gives one (the sweep's store keeps it).
+    ...("result" in value ? { result: value.result } : {}),
   };
 }
 

@@ -57,6 +57,9 @@ describe("results from Redis", () => {
       error: "kernel refused VFIO_DEVICE_FEATURE",
     });
     expect(acceptResult(p0!, { ...good, elapsedMs: -3 }).elapsedMs).toBe(0);
+    // The run's whole result rides along for the sweep's store.
+    const result = { flows: { write: { goodputGbps: 1 } } };
+    expect(acceptResult(p0!, { ...good, result })).toEqual({ ...good, result });
   });
 
   it.each([
@@ -122,6 +125,17 @@ describe("gathering", () => {
       if (lookUps === 3) g.completed(p2!.hash, value(p2));
     });
     expect(lookUps).toBe(3);
+  });
+
+  it("an abort ends the wait without an error, and nothing more is handed on", async () => {
+    const { g, got } = make();
+    g.completed(p0!.hash, value(p0));
+    const waiting = g.wait(60_000, async () => {});
+    g.abort();
+    await waiting;
+    g.completed(p1!.hash, value(p1));
+    expect(got.map((r) => r.hash)).toEqual([p0!.hash]);
+    expect(g.outstanding()).toEqual([p1!.hash, p2!.hash]);
   });
 
   it("onResult throwing (a full disk) ends the run with that error", async () => {
