@@ -9,7 +9,7 @@
 import { availableParallelism } from "node:os";
 import { inputError } from "../../base/errors.js";
 import { DEFAULT_CONNECT_TIMEOUT_MS, probeBroker } from "../../sweep/broker/connect.js";
-import { DEFAULT_QUEUE, DEFAULT_STALL_TIMING } from "../../sweep/broker/protocol.js";
+import { checkQueueName, DEFAULT_QUEUE, DEFAULT_STALL_TIMING } from "../../sweep/broker/protocol.js";
 import { parseBrokerUrl } from "../../sweep/broker/url.js";
 import type { RunPoint } from "../../sweep/broker/worker.js";
 import { startWorker } from "../../sweep/broker/worker.js";
@@ -50,76 +50,75 @@ export function processStopRequested(again: () => void): Promise<void> {
   });
 }
 
-const ms = (n: number) => `${n} ms`;
+interface WorkerSettings {
+  readonly url: string;
+  readonly queue: string;
+  readonly concurrency: number;
+  readonly stall: { readonly lockDurationMs: number; readonly stalledIntervalMs: number };
+}
 
-async function run(flags: Flags, io: Io, deps: WorkerDeps): Promise<number> {
+/** Every flag checked before anything connects. */
+function settings(flags: Flags): WorkerSettings {
   const url = flags.string("broker");
   if (url === undefined) throw inputError("--broker", "is required (redis://HOST:PORT)", "required");
-  const concurrency = optIntFlag(
-    "--concurrency",
-    flags.string("concurrency"),
-    1,
-    1024,
-    availableParallelism(),
-  );
-  const lockDurationMs = optIntFlag(
-    "--lock-ms",
-    flags.string("lock-ms"),
-    500,
-    86_400_000,
-    DEFAULT_STALL_TIMING.lockDurationMs,
-  );
-  const stalledIntervalMs = optIntFlag(
-    "--stalled-ms",
-    flags.string("stalled-ms"),
-    100,
-    86_400_000,
-    DEFAULT_STALL_TIMING.stalledIntervalMs,
-  );
-  const verbose = flags.bool("verbose");
-  const json = flags.bool("json");
-  const version = packageVersion(io);
-  const say = (event: string, fields: Record<string, unknown>, text: string) =>
-    json ? io.stdout(`${JSON.stringify({ event, ...fields })}\n`) : io.stderr(`tphlab worker: ${text}\n`);
-  // A wrong or unreachable broker is reported before anything else is set up.
-  await probeBroker(parseBrokerUrl(url), "--broker", DEFAULT_CONNECT_TIMEOUT_MS);
-  const runner = deps.runner(concurrency, io);
-  const runPoint: RunPoint = async (point, signal) => {
+  const ms = (name: string, min: number, fallback: number) =>
+    optIntFlag(`--${name}`, flags.string(name), min, 86_400_000, fallback);
+  return {
+    url,
+    queue: checkQueueName(flags.string("queue") ?? DEFAULT_QUEUE),
+    concurrency: optIntFlag("--concurrency", flags.string("concurrency"), 1, 1024, availableParallelism()),
+    stall: {
+      lockDurationMs: ms("lock-ms", 500, DEFAULT_STALL_TIMING.lockDurationMs),
+      stalledIntervalMs: ms("stalled-ms", 100, DEFAULT_STALL_TIMING.stalledIntervalMs),
+    },
+  };
+}
+
+type Say = (event: string, fields: Record<string, unknown>, text: string) => void;
+
+/** The runner's runPoint, telling each finished point when asked to. */
+function telling(runner: PointRunner, say: Say | undefined): RunPoint {
+  return async (point, signal) => {
     const r = await runner.runPoint(point, signal);
-    if (verbose || json) {
-      say(
-        "finished",
-        { hash: point.hash, index: point.index, elapsedMs: r.elapsedMs },
-        `finished ${point.hash} in ${ms(r.elapsedMs)}`,
-      );
-    }
+    const fields = { hash: point.hash, index: point.index, elapsedMs: r.elapsedMs };
+    say?.("finished", fields, `finished ${point.hash} in ${Math.round(r.elapsedMs)} ms`);
     return r;
   };
+}
+
+async function run(flags: Flags, io: Io, deps: WorkerDeps): Promise<number> {
+  const s = settings(flags);
+  const json = flags.bool("json");
+  const say: Say = (event, fields, text) =>
+    json ? io.stdout(`${JSON.stringify({ event, ...fields })}\n`) : io.stderr(`tphlab worker: ${text}\n`);
+  const perPoint = json || flags.bool("verbose") ? say : undefined;
+  const version = packageVersion(io);
+  // A wrong or unreachable broker is reported before anything else is set up.
+  const addr = parseBrokerUrl(s.url);
+  await probeBroker(addr, "--broker", DEFAULT_CONNECT_TIMEOUT_MS);
+  const runner = deps.runner(s.concurrency, io);
   let lastLog = "";
   const worker = await startWorker({
-    url,
-    queue: flags.string("queue") ?? DEFAULT_QUEUE,
-    concurrency,
+    ...s,
     version,
-    runPoint,
-    stall: { lockDurationMs, stalledIntervalMs },
+    runPoint: telling(runner, perPoint),
     // A lost connection repeats its error at every retry: tell it once.
     log: (line) => {
       if (line !== lastLog) say("log", { message: line }, line);
       lastLog = line;
     },
-    ...(verbose || json
-      ? { onStart: (p) => say("started", { hash: p.hash, index: p.index }, `started ${p.hash}`) }
+    ...(perPoint
+      ? { onStart: (p) => perPoint("started", { hash: p.hash, index: p.index }, `started ${p.hash}`) }
       : {}),
   }).catch(async (e: unknown) => {
     await runner.close();
     throw e;
   });
-  const queue = flags.string("queue") ?? DEFAULT_QUEUE;
+  const where = `${addr.display} queue '${s.queue}'`;
   say(
     "ready",
-    { version, queue, concurrency },
-    `tphlab ${version} taking points from queue '${queue}', ${concurrency} at a time (Ctrl-C to stop)`,
+    { version, broker: addr.display, queue: s.queue, concurrency: s.concurrency },
+    `tphlab ${version} taking points from ${where}, ${s.concurrency} at a time (Ctrl-C to stop)`,
   );
   let force = false;
   await deps.stopRequested(() => {
