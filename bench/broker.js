@@ -4,7 +4,8 @@
 // simulation (examples/p2p-write-switch.yaml at 300 us, message size x revision x seed), run by a
 // bench-local runPoint (parse the point's scenario document, run its revision and seed, read the
 // write flow's goodput); the results of both runs must be equal. Each process runs one point
-// before the clock starts (JIT warm-up), so the numbers are a long sweep's steady state.
+// before the clock starts (JIT warm-up), so the numbers are a long sweep's steady state. Then 400
+// empty points (the worker returns at once) show what the broker itself costs per point.
 //
 // Redis: TPHLAB_BENCH_REDIS or TPHLAB_TEST_REDIS when set, else a redis-server started here on a
 // free loopback port (and stopped); without either, one JSON line says the bench was skipped.
@@ -26,7 +27,7 @@ function points(queue) {
   for (const size of ["4KiB", "8KiB", "16KiB", "64KiB"])
     for (const revision of ["v11", "proposed"])
       for (const seed of [1, 2]) {
-        const scenario = { ...base, duration: "300us", flows: [{ ...base.flows[0], size }] };
+        const scenario = { ...base, duration: "1ms", flows: [{ ...base.flows[0], size }] };
         const hash = createHash("sha256")
           .update(JSON.stringify({ queue, scenario, revision, seed, VERSION }))
           .digest("hex");
@@ -108,7 +109,10 @@ function startWorkerProcess(url, queue) {
 
 async function worker(url, queue) {
   const { startWorker } = await import("../dist/sweep/broker/worker.js");
-  const runPoint = await runPointFn();
+  const run = await runPointFn();
+  // Empty points measure what the broker itself costs per point.
+  const runPoint = (p) =>
+    p.values.empty ? { hash: p.hash, index: p.index, metrics: {}, elapsedMs: 0 } : run(p);
   const w = await startWorker({ url, queue, concurrency: 1, version: VERSION, runPoint });
   process.stdout.write("ready\n");
   process.once("SIGTERM", () => void w.close());
@@ -139,6 +143,15 @@ async function main() {
   t0 = performance.now();
   await ex.run(pts, (r) => remote.push(r));
   const redisSeconds = (performance.now() - t0) / 1000;
+  const empty = Array.from({ length: 400 }, (_, i) => ({
+    ...pts[0],
+    hash: createHash("sha256").update(`${queue}/empty/${i}`).digest("hex"),
+    index: i,
+    values: { empty: true },
+  }));
+  t0 = performance.now();
+  await ex.run(empty, () => {});
+  const emptySeconds = (performance.now() - t0) / 1000;
   await ex.close();
   for (const w of workers) w.child.kill("SIGTERM");
   await Promise.all(
@@ -165,6 +178,15 @@ async function main() {
       pointsPerSecond: n / redisSeconds,
       ratioToLocal1: localSeconds / redisSeconds,
       sameResults: same,
+    }),
+  );
+  console.log(
+    JSON.stringify({
+      scenario: "sweep/redis-2-workers-empty-points",
+      points: empty.length,
+      seconds: emptySeconds,
+      pointsPerSecond: empty.length / emptySeconds,
+      brokerMsPerPoint: (emptySeconds * 1000 * 2) / empty.length,
     }),
   );
   if (!same) process.exitCode = 1;
