@@ -92,6 +92,14 @@ export { type RunOptions as ScenarioRunOptions, runScenario } from "./scenario/r
 export * from "./scenario/sampling.js";
 export { renderOutcome } from "./scenario/table.js";
 export * from "./sim/index.js";
+export { type BrokerExecutorOptions, createBrokerExecutor } from "./sweep/broker/executor.js";
+export { type BrokerAddress, parseBrokerUrl } from "./sweep/broker/url.js";
+export {
+  type BrokerWorkerOptions,
+  type RunningWorker,
+  type RunPoint,
+  startWorker,
+} from "./sweep/broker/worker.js";
 export * from "./uapi/abi.js";
 export * from "./uapi/abi-kernel.js";
 export * from "./uapi/abi-run.js";
