@@ -255,7 +255,7 @@ describe("broker address errors", () => {
     await expect(ex.run(makePoints(1, "x"), () => {})).rejects.toThrow(
       `--broker: cannot reach Redis at redis://127.0.0.1:${port}: connection refused (is redis-server running there?): ECONNREFUSED`,
     );
-    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect(Date.now() - t0).toBeLessThan(5_000);
     await ex.close();
   });
 
@@ -270,7 +270,7 @@ describe("broker address errors", () => {
     await expect(ex.run(makePoints(1, "x"), () => {})).rejects.toThrow(
       /^--broker: cannot reach Redis at redis:\/\/10\.255\.255\.1:6379: /,
     );
-    expect(Date.now() - t0).toBeLessThan(2_500);
+    expect(Date.now() - t0).toBeLessThan(5_000);
     await ex.close();
   });
 });
