@@ -93,6 +93,7 @@ async function redisUrl() {
       if (out.includes("Ready to accept connections")) resolve();
     });
   });
+  process.once("exit", () => child.kill("SIGKILL"));
   return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
 }
 
@@ -129,6 +130,14 @@ async function main() {
     );
     return;
   }
+  try {
+    await measure(redis);
+  } finally {
+    redis.stop();
+  }
+}
+
+async function measure(redis) {
   const queue = `tphlab-bench-${process.pid}-${Date.now()}`;
   const pts = points(queue);
   const runPoint = await runPointFn();
@@ -157,7 +166,6 @@ async function main() {
   await Promise.all(
     workers.map((w) => new Promise((r) => (w.child.exitCode !== null ? r() : w.child.once("exit", r)))),
   );
-  redis.stop();
   const same =
     JSON.stringify(local.map((r) => r.metrics)) ===
     JSON.stringify(remote.sort((a, b) => a.index - b.index).map((r) => r.metrics));

@@ -1,6 +1,6 @@
 /** `tphlab worker` in this process: flags checked before anything connects, a start and a stop. */
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { makeWorkerCommand } from "../../src/cli/commands/worker.js";
 import { captureIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
@@ -12,6 +12,7 @@ const redis = await testRedis();
 const VERSION = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
 const reason = "reason" in redis ? redis.reason : "";
 const skip = reason ? ` (skipped: ${reason})` : "";
+afterAll(() => ("stop" in redis ? redis.stop() : undefined));
 
 /** The worker command with the stand-in runner; it stops when `stop` resolves. */
 function command(stop: Promise<void>, runners: number[] = []) {

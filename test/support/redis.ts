@@ -51,6 +51,9 @@ async function startRedisServer(): Promise<TestRedis> {
       resolve(false);
     });
   });
+  // Whatever happens to the test run, the server goes with it.
+  const kill = () => child.kill("SIGKILL");
+  process.once("exit", kill);
   if (!ready) {
     child.kill("SIGKILL");
     throw new Error(`redis-server did not start on port ${port}:\n${out}`);
@@ -59,6 +62,7 @@ async function startRedisServer(): Promise<TestRedis> {
     url: `redis://127.0.0.1:${port}`,
     stop: () =>
       new Promise((resolve) => {
+        process.off("exit", kill);
         if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
