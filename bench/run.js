@@ -2,7 +2,8 @@
 // prints one JSON line per scenario. Each fabric scenario runs in its own process so its
 // peakRssMiB is its own; write-400g runs at 5 ms and 40 ms of simulated time to show that memory
 // stays flat as simulated time grows (streaming statistics, no per-TLP retention). Then sweep
-// throughput on 1 vs 2 worker threads (bench/sweep.js); `node bench/run.js --sweep` runs only that.
+// throughput on 1 vs 2 worker threads (bench/sweep.js; `node bench/run.js --sweep` runs only that),
+// and the distributed sweep's points per second on 2 Redis workers (bench/broker.js).
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { benchLocalSweep } from "./sweep.js";
@@ -34,6 +35,15 @@ async function all() {
   const { benchEngine } = await import("../dist/sim/bench-engine.js");
   for (const r of benchEngine()) console.log(JSON.stringify({ scenario: `engine/${r.name}`, ...r }));
   await benchLocalSweep();
+  // Distributed sweeps (bench/broker.js): 2 Redis workers against 1 local run of the same points.
+  const broker = spawnSync(process.execPath, [fileURLToPath(new URL("./broker.js", import.meta.url))], {
+    encoding: "utf8",
+  });
+  process.stdout.write(broker.stdout);
+  if (broker.status !== 0) {
+    process.stderr.write(broker.stderr);
+    process.exitCode = 1;
+  }
 }
 
 const at = process.argv.indexOf("--one");

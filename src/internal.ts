@@ -100,6 +100,14 @@ export { type FullPointResult, runPoint } from "./sweep/run-point.js";
 export { ResultStore } from "./sweep/store.js";
 export { runSweep } from "./sweep/sweep.js";
 export type { PointExecutor, PointResult, SweepPoint } from "./sweep/types.js";
+export { type BrokerExecutorOptions, createBrokerExecutor } from "./sweep/broker/executor.js";
+export { type BrokerAddress, parseBrokerUrl } from "./sweep/broker/url.js";
+export {
+  type BrokerWorkerOptions,
+  type RunningWorker,
+  type RunPoint,
+  startWorker,
+} from "./sweep/broker/worker.js";
 export * from "./uapi/abi.js";
 export * from "./uapi/abi-kernel.js";
 export * from "./uapi/abi-run.js";

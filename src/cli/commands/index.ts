@@ -11,6 +11,8 @@ import { runCommand } from "./run.js";
 import { sweepCommand } from "./sweep.js";
 import { tlpCommand } from "./tlp.js";
 import { tourCommand } from "./tour.js";
+import { makeWorkerCommand } from "./worker.js";
+import { CLI_WORKER_DEPS } from "./worker-runner.js";
 
 export const COMMANDS: readonly Command[] = [
   demoCommand,
@@ -22,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   tlpCommand,
   bwCommand,
   calibrateCommand,
+  makeWorkerCommand(CLI_WORKER_DEPS),
   tourCommand,
   versionCommand,
   makeCompletionCommand(() => COMMANDS),
