@@ -12,6 +12,7 @@ import { LocalPool } from "../../src/sweep/local-pool.js";
 import type { SweepPlan } from "../../src/sweep/plan.js";
 import { ResultStore } from "../../src/sweep/store.js";
 import { runSweep } from "../../src/sweep/sweep.js";
+import { freshQueue, testRedis } from "../support/redis.js";
 import { type Build, buildScratchPackage } from "./build.js";
 import { plan, scratch } from "./fixtures.js";
 
@@ -191,5 +192,70 @@ describe("tphlab sweep (built CLI)", () => {
     expect(r.stderr).toContain(
       `tphlab sweep: ${bad}:2:20: vary["link.gen"][0]: link.gen: expected a value in 1..6, found 9`,
     );
+  });
+});
+
+const redis = await testRedis();
+const redisSkip = "reason" in redis ? ` (skipped: ${redis.reason})` : "";
+
+afterAll(async () => {
+  if ("stop" in redis) await redis.stop();
+});
+
+describe(`tphlab sweep --broker with two tphlab worker processes${redisSkip}`, () => {
+  it.skipIf(redisSkip !== "")(`stores exactly the rows a local sweep stores${redisSkip}`, async () => {
+    const url = "url" in redis ? redis.url : "";
+    const queue = freshQueue("e2e");
+    const workers = [0, 1].map(() =>
+      spawn(process.execPath, [build.bin, "worker", "--broker", url, "--queue", queue, "-c", "1", "--json"], {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
+    const taken = workers.map(() => 0);
+    workers.forEach((w, i) => {
+      w.stdout.on("data", (d: Buffer) => {
+        taken[i]! += d
+          .toString()
+          .split("\n")
+          .filter((l) => l.includes('"event":"finished"')).length;
+      });
+    });
+    try {
+      const db = join(dir, "broker.db");
+      const args = [build.bin, "sweep", join(dir, "s.yaml"), "--broker", url, "--queue", queue, "--out", db];
+      const r = await new Promise<{ status: number | null; stderr: string }>((done) => {
+        const c = spawn(process.execPath, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+        let stderr = "";
+        c.stderr.on("data", (d: Buffer) => {
+          stderr += d.toString();
+        });
+        c.on("exit", (status) => done({ status, stderr }));
+      });
+      expect(r.stderr).toContain(`sweep: 16 points: 16 run (the workers of ${url} (queue ${queue}))`);
+      expect(r.status).toBe(0);
+      // The same sweep run here on one thread (the same tphlab version, so the same point hashes).
+      const localDb = join(dir, "local-for-broker.db");
+      const l = spawnSync(
+        process.execPath,
+        [build.bin, "sweep", join(dir, "s.yaml"), "--workers", "1", "--out", localDb],
+        { cwd: dir, encoding: "utf8" },
+      );
+      expect(l.status).toBe(0);
+      const local = new ResultStore(localDb);
+      const viaRedis = new ResultStore(db);
+      // rows() leaves out the wall time: everything else is the result's identity and content.
+      expect(viaRedis.rows()).toEqual(local.rows());
+      expect(viaRedis.rows()).toHaveLength(16);
+      local.close();
+      viaRedis.close();
+    } finally {
+      for (const w of workers) w.kill("SIGTERM");
+      await Promise.all(
+        workers.map((w) => new Promise((done) => (w.exitCode === null ? w.on("exit", done) : done(0)))),
+      );
+    }
+    // Both workers took points (a queue, not one worker doing everything).
+    expect(taken.every((n) => n > 0)).toBe(true);
   });
 });

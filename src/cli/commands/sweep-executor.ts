@@ -7,14 +7,27 @@
  * point it finishes; the store ignores a second result for the same hash.
  */
 import { availableParallelism } from "node:os";
+import { inputError } from "../../base/errors.js";
+import { createBrokerExecutor } from "../../sweep/broker/executor.js";
 import { InThreadExecutor, LocalPool } from "../../sweep/local-pool.js";
 import type { PointExecutor } from "../../sweep/types.js";
 import { optIntFlag } from "../args.js";
 import type { Io } from "../io.js";
+import { packageVersion } from "../package.js";
 import type { Flags, OptionSpec } from "../spec.js";
 
 export const SWEEP_EXECUTOR_OPTIONS: readonly OptionSpec[] = [
   { name: "workers", value: "N", help: "worker threads (default: one per core; 0: run in this thread)" },
+  {
+    name: "broker",
+    value: "URL",
+    help: "queue the points on Redis (redis://HOST:PORT) for `tphlab worker` processes instead of running them here",
+  },
+  {
+    name: "queue",
+    value: "NAME",
+    help: "the BullMQ queue name with --broker (default: the workers' default)",
+  },
 ];
 
 /** Most threads --workers accepts (a typo guard: far past any machine's cores). */
@@ -26,7 +39,25 @@ export interface ChosenExecutor {
   readonly label: string;
 }
 
-export async function chooseExecutor(flags: Flags, _io: Io): Promise<ChosenExecutor> {
+export async function chooseExecutor(flags: Flags, io: Io): Promise<ChosenExecutor> {
+  const broker = flags.string("broker");
+  const queue = flags.string("queue");
+  if (broker === undefined && queue !== undefined)
+    throw inputError("--queue", "--queue needs --broker", "conflict");
+  if (broker !== undefined) {
+    if (flags.string("workers") !== undefined)
+      throw inputError(
+        "--workers",
+        "--workers runs points here; with --broker the workers are `tphlab worker` processes",
+        "conflict",
+      );
+    const executor = createBrokerExecutor({
+      url: broker,
+      version: packageVersion(io),
+      ...(queue === undefined ? {} : { queue }),
+    });
+    return { executor, label: `the workers of ${broker}${queue === undefined ? "" : ` (queue ${queue})`}` };
+  }
   const workers = optIntFlag("--workers", flags.string("workers"), 0, MAX_WORKERS, availableParallelism());
   if (workers === 0) return { executor: new InThreadExecutor(), label: "in this thread" };
   return {
