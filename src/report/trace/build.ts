@@ -92,9 +92,10 @@ export function buildTraceModel(input: TraceInput, o: TraceOptions = {}): TraceM
       links: input.links,
       flowId: (flow, msg) => {
         const key = `${flow}\u0000${msg}`;
-        let id = ids.get(key);
-        if (id === undefined) ids.set(key, (id = nextFlow++));
-        return id;
+        const known = ids.get(key);
+        if (known !== undefined) return known;
+        ids.set(key, nextFlow);
+        return nextFlow++;
       },
     };
     detail.push(...tlpEvents(records, tc).filter(inWindow));

@@ -77,8 +77,8 @@ export function derivedCounters(
     const [bdf = "", dir = ""] = r.where.split(" ");
     const link = links.get(bdf);
     const name = `utilization ${link?.role ?? bdf} ${dir} (ratio)`;
-    let arr = busy.get(name);
-    if (!arr) busy.set(name, (arr = new Float64Array(n)));
+    const arr = busy.get(name) ?? new Float64Array(n);
+    busy.set(name, arr);
     arr[b]! += tlpDurationPs(r, link?.tlpGbps ?? 0);
   }
   const times = Array.from({ length: n }, (_, i) => from + i * bucketPs);
