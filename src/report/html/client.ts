@@ -48,8 +48,9 @@ export const CLIENT_SCRIPT = String.raw`
       o.paths = function () { return null; };
       o.points = { show: true, size: 10, stroke: color, fill: color };
     } else if (spec.style === "step") {
+      // Points too: the quantiles are the data, and a distribution with p50 = max is one point.
       o.paths = uPlot.paths.stepped({ align: 1 });
-      o.points = { show: false };
+      o.points = { show: true, size: 7, stroke: color, fill: color };
     } else {
       o.points = { show: false };
     }

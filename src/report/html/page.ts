@@ -61,7 +61,7 @@ footer { color: var(--muted); font-size: 12px; padding: 0 20px 20px; }
 function revisionSwitch(revs: readonly string[]): string {
   if (revs.length === 0) return "";
   const options = [
-    `<option value="all">all revisions (overlaid)</option>`,
+    `<option value="all">all revisions</option>`,
     ...revs.map((r) => `<option value="${esc(r)}">${esc(r)} only</option>`),
   ].join("");
   const chips = revs

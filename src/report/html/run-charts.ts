@@ -105,10 +105,14 @@ export function latencyCdfCharts(r: RunReport): ChartSpec[] {
     });
     const xs = [...new Set(pts.flat().map(([x]) => x))].sort((a, b) => a - b);
     if (xs.length === 0) continue;
+    // The CDF at x: the highest quantile reached at or below x (p50 = p99 = max gives 1 there).
     const series = revs.map((rev, i) => ({
       label: rev,
       rev,
-      values: xs.map((x) => pts[i]!.find(([px]) => px === x)?.[1] ?? null),
+      values: xs.map((x) => {
+        const reached = pts[i]!.filter(([px]) => px <= x).map(([, q]) => q);
+        return reached.length > 0 ? Math.max(...reached) : null;
+      }),
     }));
     out.push({
       id: `latency-cdf-${flow}`,
