@@ -64,7 +64,7 @@ export const CLIENT_SCRIPT = String.raw`
       xAxis.splits = function () { return spec.xCategories.map(function (_, i) { return i; }); };
       xAxis.values = function (u, splits) { return splits.map(function (v) { return spec.xCategories[v] || ""; }); };
       // Category names are long ("accelerator/p1 write"): slanted, with room below the axis.
-      xAxis.rotate = -30;
+      xAxis.rotate = 30;
       xAxis.size = 80;
     }
     var xScale = { time: false };
