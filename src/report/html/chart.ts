@@ -15,6 +15,8 @@ export interface ChartSeries {
   readonly rev?: string;
   /** One value per x (null: no data there). */
   readonly values: readonly (number | null)[];
+  /** Canvas dash pattern (px), telling apart lines of one revision. */
+  readonly dash?: readonly number[];
 }
 
 export interface ChartMarker {

@@ -44,6 +44,7 @@ export const CLIENT_SCRIPT = String.raw`
   function seriesOpts(spec, s, i) {
     var color = revColor(s.rev, i);
     var o = { label: s.label, stroke: color, width: 2, spanGaps: true, show: visible(s.rev) };
+    if (s.dash) o.dash = s.dash;
     if (spec.style === "points") {
       o.paths = function () { return null; };
       o.points = { show: true, size: 10, stroke: color, fill: color };

@@ -4,7 +4,7 @@
  * chart, coloured by revision, so they overlay and the switch isolates one.
  */
 import type { RunReport } from "../../scenario/result.js";
-import type { RunEvent, Series } from "../../sim/series.js";
+import type { RunEvent } from "../../sim/series.js";
 import type { ChartMarker, ChartSeries, ChartSpec } from "./chart.js";
 
 /** Points per category, revisions side by side around the category's integer x. */
@@ -140,58 +140,4 @@ export function eventMarkers(events: Readonly<Record<string, readonly RunEvent[]
       by.set(key, m);
     }
   return [...by.values()].sort((a, b) => a.x - b.x);
-}
-
-const METRIC_TITLES: Readonly<Record<string, string>> = {
-  goodputGbps: "goodput",
-  utilization: "utilization",
-};
-
-/** A timeline chart per (group, metric): a line per (subject, revision), kernel events marked. */
-export function timelineCharts(
-  series: Readonly<Record<string, Series>>,
-  markers: readonly ChartMarker[],
-): ChartSpec[] {
-  const revs = Object.keys(series);
-  const groups = new Map<
-    string,
-    {
-      unit: string;
-      lines: { label: string; rev: string; t: readonly number[]; v: readonly (number | null)[] }[];
-    }
-  >();
-  for (const rev of revs) {
-    const s = series[rev]!;
-    for (const tr of Object.values(s.tracks)) {
-      const key = `${tr.group}.${tr.metric}`;
-      const g = groups.get(key) ?? { unit: tr.unit, lines: [] };
-      g.lines.push({ label: `${tr.subject} · ${rev}`, rev, t: s.t, v: tr.values });
-      groups.set(key, g);
-    }
-  }
-  const out: ChartSpec[] = [];
-  for (const [key, g] of groups) {
-    const xs = [...new Set(g.lines.flatMap((l) => l.t))].sort((a, b) => a - b);
-    const index = new Map(xs.map((x, i) => [x, i]));
-    const lines: ChartSeries[] = g.lines.map((l) => {
-      const values: (number | null)[] = xs.map(() => null);
-      l.t.forEach((t, i) => {
-        values[index.get(t)!] = l.v[i] ?? null;
-      });
-      return { label: l.label, rev: l.rev, values };
-    });
-    const [group = "", metric = ""] = key.split(".");
-    out.push({
-      id: `timeline-${key.replace(/[^A-Za-z0-9-]/g, "-")}`,
-      title: `${group} ${METRIC_TITLES[metric] ?? metric} over time (${g.unit})`,
-      xLabel: "time (µs)",
-      yLabel: g.unit,
-      style: "line",
-      x: xs.map((x) => x / 1000),
-      series: lines,
-      markers,
-      ...(g.unit === "ratio" ? { yRange: [0, 1] as const } : {}),
-    });
-  }
-  return out;
 }

@@ -10,14 +10,9 @@ import type { RunEvent, Series } from "../../sim/series.js";
 import { chart } from "./chart.js";
 import { esc } from "./escape.js";
 import { renderPage, type Section } from "./page.js";
-import {
-  eventMarkers,
-  latencyCdfCharts,
-  linkUtilizationChart,
-  partitionHitChart,
-  timelineCharts,
-} from "./run-charts.js";
+import { eventMarkers, latencyCdfCharts, linkUtilizationChart, partitionHitChart } from "./run-charts.js";
 import { type Cell, htmlTable } from "./table.js";
+import { type TimelineChart, type TimelineSection, timelineCharts } from "./timeline-charts.js";
 
 export interface RunReportInput {
   readonly outcome: RunOutcome;
@@ -130,25 +125,39 @@ function stepEvents(steps: Readonly<Record<string, readonly Step[]>>): Record<st
   return out;
 }
 
-function timelineSection(input: RunReportInput): string {
-  if (!input.series || Object.keys(input.series).length === 0)
-    return "<p>This run has no time series (the sampler's output); the charts below are end-of-run numbers.</p>";
-  const markers = eventMarkers(input.events ?? stepEvents(input.outcome.steps));
-  return timelineCharts(input.series, markers).map(chart).join("\n");
+function timelines(input: RunReportInput): TimelineChart[] {
+  if (!input.series || Object.keys(input.series).length === 0) return [];
+  return timelineCharts(input.series, eventMarkers(input.events ?? stepEvents(input.outcome.steps)));
+}
+
+function timelineHtml(charts: readonly TimelineChart[], section: TimelineSection): string {
+  return charts
+    .filter((c) => c.section === section)
+    .map((c) => chart(c.spec))
+    .join("\n");
 }
 
 /** The report's sections, for reuse (a sweep report can embed a run's). */
 export function runSections(input: RunReportInput): Section[] {
   const r = input.outcome.report;
   const hits = partitionHitChart(r);
+  const tl = timelines(input);
+  const noSeries =
+    "<p>This run has no time series (the sampler's output); the charts below are end-of-run numbers.</p>";
   return [
     { id: "summary", title: "Summary", body: `<p>${esc(input.outcome.description)}</p>${summaryTable(r)}` },
-    { id: "timeline", title: "Timeline", body: timelineSection(input) },
-    { id: "links", title: "Link utilization", body: chart(linkUtilizationChart(r)) },
+    { id: "timeline", title: "Timeline", body: tl.length > 0 ? timelineHtml(tl, "timeline") : noSeries },
+    {
+      id: "links",
+      title: "Link utilization",
+      body: chart(linkUtilizationChart(r)) + timelineHtml(tl, "links"),
+    },
     {
       id: "partitions",
       title: "Partition hit rates",
-      body: hits ? chart(hits) : "<p>No completer with partitions or cache levels in this run.</p>",
+      body:
+        (hits ? chart(hits) : "<p>No completer with partitions or cache levels in this run.</p>") +
+        timelineHtml(tl, "partitions"),
     },
     {
       id: "latency",

@@ -165,7 +165,8 @@ describe.skipIf(!existsSync(CHROMIUM))("HTML reports in Chromium (needs /usr/bin
       expect.arrayContaining([
         "timeline-flow-goodputGbps",
         "timeline-link-utilization",
-        "timeline-tlps-stale",
+        "timeline-tlps",
+        "timeline-partition-writeHitRate",
       ]),
     );
     const charts = await colourCounts(page, REVISION_COLORS.slice(0, 3));

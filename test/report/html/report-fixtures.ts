@@ -76,6 +76,27 @@ export function syntheticSeries(o: RunOutcome): {
           "count",
           t.map((x) => (rev === "v11" && x > 100_000 ? 70 : 0)),
         ),
+        "tlps.all.total": track(
+          "tlps",
+          "all",
+          "total",
+          "count",
+          t.map((_, i) => (revoked(i) ? 0 : 1000)),
+        ),
+        "partition.accelerator/p1.writeHits": track(
+          "partition",
+          "accelerator/p1",
+          "writeHits",
+          "count",
+          t.map((_, i) => (revoked(i) ? 0 : 30 + 10 * k)),
+        ),
+        "partition.accelerator/p1.writeMisses": track(
+          "partition",
+          "accelerator/p1",
+          "writeMisses",
+          "count",
+          t.map((_, i) => (revoked(i) ? 0 : 70 - 10 * k)),
+        ),
       },
     };
     events[rev] = (o.steps[rev] ?? [])

@@ -107,12 +107,21 @@ describe("the run report page", () => {
   it("draws a timeline per (group, metric) with kernel events as markers when series are given", () => {
     const page = renderRunReport({ outcome: o, ...syntheticSeries(o) });
     const t = specs(page).filter((s) => s.id.startsWith("timeline-"));
+    // Reading order; link and partition timelines in their own sections, after the end-of-run chart.
     expect(t.map((s) => s.id)).toEqual([
       "timeline-flow-goodputGbps",
+      "timeline-tlps",
       "timeline-link-utilization",
-      "timeline-tlps-stale",
+      "timeline-partition-writeHitRate",
     ]);
-    const util = t[1]!;
+    const util = t[2]!;
+    const links = page.slice(page.indexOf('<section id="links"'), page.indexOf('<section id="partitions"'));
+    expect(links).toContain('id="timeline-link-utilization"');
+    // TLP counts share one chart, a line per metric and revision; hit rates come from hits and misses.
+    expect(t[1]!.series.map((s) => s.label)).toContain("stale · v11");
+    const rate = t[3]!.series.find((s) => s.rev === "v11")!;
+    expect(rate.values[0]).toBeCloseTo(40 / 100);
+    expect(rate.values[8]).toBeNull(); // 90 us: revoked, nothing looked up
     expect(util.yRange).toEqual([0, 1]);
     expect(util.series.map((s) => s.label)).toEqual([
       "nic.up · mainline",
