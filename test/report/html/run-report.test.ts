@@ -4,6 +4,7 @@
  * when the run has series, and `run --report` / `demo --report` writing it.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { writeRunOutputs } from "../../../src/cli/commands/run-outputs.js";
 import { captureIo } from "../../../src/cli/io.js";
 import { main } from "../../../src/cli/main.js";
 import type { ChartSpec } from "../../../src/report/html/chart.js";
@@ -148,6 +149,16 @@ describe("run --report / demo --report", () => {
     expect(io.err).toBe("report: out.html\n");
     expect(io.out).toContain("v11");
     expect(String(io.written["out.html"])).toMatch(/^<!doctype html>/);
+  }, 60_000);
+
+  it("draws the timelines from the run report's own series and events, when it carries them", () => {
+    const o = runExample("p2p-write-switch");
+    const io = captureIo();
+    const withSeries = { ...o, report: { ...o.report, ...syntheticSeries(o) } as RunOutcome["report"] };
+    writeRunOutputs(withSeries, { report: "r.html", maxEvents: 10 }, io);
+    writeRunOutputs(o, { report: "plain.html", maxEvents: 10 }, io);
+    expect(String(io.written["r.html"])).toContain('id="timeline-link-utilization"');
+    expect(String(io.written["plain.html"])).not.toContain('class="chart" id="timeline-');
   }, 60_000);
 
   it("refuses an empty file name, naming the flag", async () => {
