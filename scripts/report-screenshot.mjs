@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The README's picture of the demo report: build first (npm run build), then
 // `node scripts/report-screenshot.mjs [OUT.png]` runs `tphlab demo --report`, opens the page in
-// Debian's chromium (/usr/bin/chromium) at 1280 px and keeps the top of it, down to the charts.
+// Debian's chromium (/usr/bin/chromium) at 1280 px and keeps the timeline section's first charts.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +20,7 @@ const context = await chromium.launchPersistentContext(join(dir, "profile"), {
 const page = context.pages()[0] ?? (await context.newPage());
 await page.goto(`file://${html}`);
 await page.waitForFunction(() => document.querySelectorAll("figure.chart:not([data-drawn])").length === 0);
-const top = await page.evaluate(() => document.querySelector("#links").getBoundingClientRect().top + window.scrollY);
+const top = await page.evaluate(() => document.querySelector("#timeline").getBoundingClientRect().top + window.scrollY);
 await page.screenshot({ path: out, fullPage: true, clip: { x: 0, y: top - 10, width: 1280, height: 1350 } });
 await context.close();
 rmSync(dir, { recursive: true, force: true });

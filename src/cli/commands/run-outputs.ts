@@ -4,11 +4,10 @@
  * `--trace-window A..B` and `--trace-max-events N`. Flags are validated before the run starts.
  */
 import { inputError } from "../../base/errors.js";
-import { type RunReportInput, renderRunReport } from "../../report/html/run-report.js";
+import { renderRunReport } from "../../report/html/run-report.js";
 import { DEFAULT_MAX_TRACE_EVENTS, runTrace, traceFormatOf } from "../../report/trace/index.js";
-import type { RunOutcome, RunReport } from "../../scenario/result.js";
+import type { RunOutcome } from "../../scenario/result.js";
 import { formatTimePs, parseQuantity } from "../../scenario/units.js";
-import type { RunEvent, Series } from "../../sim/series.js";
 import { intFlag } from "../args.js";
 import type { Io } from "../io.js";
 import type { Flags, OptionSpec } from "../spec.js";
@@ -84,22 +83,8 @@ export function runOutputs(flags: Flags): RunOutputs {
   };
 }
 
-/**
- * The sampler's series and events when the run report carries them (issue 11 section 1 puts them
- * in RunReport as `series` and `events`); read structurally so the report and the trace use them
- * as soon as they are there, and do without them until then.
- */
-function timeSeries(outcome: RunOutcome): Pick<RunReportInput, "series" | "events"> {
-  const r = outcome.report as RunReport & {
-    readonly series?: Readonly<Record<string, Series>>;
-    readonly events?: Readonly<Record<string, readonly RunEvent[]>>;
-  };
-  return { ...(r.series ? { series: r.series } : {}), ...(r.events ? { events: r.events } : {}) };
-}
-
 /** Write the requested files; one line each on stderr saying where (stdout stays the report). */
 export function writeRunOutputs(outcome: RunOutcome, o: RunOutputs, io: Io): void {
-  const ts = timeSeries(outcome);
   if (o.window && o.window.fromPs >= outcome.durationPs)
     throw inputError(
       "--trace-window",
@@ -107,12 +92,12 @@ export function writeRunOutputs(outcome: RunOutcome, o: RunOutputs, io: Io): voi
       "range",
     );
   if (o.report !== undefined) {
-    io.writeFile(o.report, renderRunReport({ outcome, ...ts }));
+    io.writeFile(o.report, renderRunReport({ outcome }));
     io.stderr(`report: ${o.report}\n`);
   }
   if (o.trace !== undefined) {
     const format = traceFormatOf(o.trace);
-    const t = runTrace({ outcome, ...ts }, format, {
+    const t = runTrace({ outcome }, format, {
       maxEvents: o.maxEvents,
       ...(o.window ? { window: o.window } : {}),
     });

@@ -16,7 +16,7 @@ import { type TimelineChart, type TimelineSection, timelineCharts } from "./time
 
 export interface RunReportInput {
   readonly outcome: RunOutcome;
-  /** The sampler's series and kernel events by revision (optional: timelines when present). */
+  /** Series and kernel events by revision (default: the run report's own). */
   readonly series?: Readonly<Record<string, Series>>;
   readonly events?: Readonly<Record<string, readonly RunEvent[]>>;
   /** Footer text, e.g. "tphlab 0.1.0". */
@@ -126,8 +126,10 @@ function stepEvents(steps: Readonly<Record<string, readonly Step[]>>): Record<st
 }
 
 function timelines(input: RunReportInput): TimelineChart[] {
-  if (!input.series || Object.keys(input.series).length === 0) return [];
-  return timelineCharts(input.series, eventMarkers(input.events ?? stepEvents(input.outcome.steps)));
+  const series = input.series ?? input.outcome.report.series;
+  if (!series || Object.keys(series).length === 0) return [];
+  const events = input.events ?? input.outcome.report.events ?? stepEvents(input.outcome.steps);
+  return timelineCharts(series, eventMarkers(events));
 }
 
 function timelineHtml(charts: readonly TimelineChart[], section: TimelineSection): string {

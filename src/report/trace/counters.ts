@@ -79,7 +79,13 @@ export function derivedCounters(
     const name = `utilization ${link?.role ?? bdf} ${dir} (ratio)`;
     const arr = busy.get(name) ?? new Float64Array(n);
     busy.set(name, arr);
-    arr[b]! += tlpDurationPs(r, link?.tlpGbps ?? 0);
+    // Spread the TLP's busy time over the buckets it spans.
+    const end = Math.min(to, r.t + tlpDurationPs(r, link?.tlpGbps ?? 0));
+    for (let k = b, t = r.t; t < end && k < n; k++) {
+      const edge = from + (k + 1) * bucketPs;
+      arr[k]! += Math.min(end, edge) - t;
+      t = edge;
+    }
   }
   const times = Array.from({ length: n }, (_, i) => from + i * bucketPs);
   const out: CounterEvent[] = [];

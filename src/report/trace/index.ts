@@ -19,7 +19,7 @@ export function traceFormatOf(path: string): "chrome-json" | "perfetto" {
 
 export interface RunTraceInput {
   readonly outcome: RunOutcome;
-  /** Optional sampler output, by revision. */
+  /** Series and events by revision (default: the run report's own). */
   readonly series?: Readonly<Record<string, Series>>;
   readonly events?: Readonly<Record<string, readonly RunEvent[]>>;
 }
@@ -39,8 +39,8 @@ export function runTrace(
       revisions,
       traces: outcome.traces ?? {},
       steps: outcome.steps,
-      ...(input.events ? { events: input.events } : {}),
-      ...(input.series ? { series: input.series } : {}),
+      events: input.events ?? report.events,
+      series: input.series ?? report.series,
       links: traceLinks(report.config.links, firstRev?.links ?? {}),
       durationPs: outcome.durationPs,
     },

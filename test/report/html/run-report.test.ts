@@ -58,9 +58,23 @@ describe("the run report page", () => {
       "config",
     ])
       expect(html).toContain(`<section id="${id}"`);
-    const ids = specs(html).map((s) => s.id);
+    const ids = specs(html)
+      .map((s) => s.id)
+      .filter((id) => !id.startsWith("timeline-"));
     expect(ids).toEqual(["link-utilization", "partition-hits", "latency-cdf-write", "latency-cdf-read"]);
-    expect(html).toContain("This run has no time series");
+    // The run's own series: a timeline per group, link and partition timelines in their sections.
+    const timelines = specs(html).filter((s) => s.id.startsWith("timeline-"));
+    expect(timelines.map((s) => s.id)).toEqual(
+      expect.arrayContaining([
+        "timeline-flow-goodputGbps",
+        "timeline-tlps",
+        "timeline-link-utilization",
+        "timeline-partition-writeHitRate",
+      ]),
+    );
+    // Kernel events from the run's events: the revoke at 80 us, the new SET at 90 us.
+    expect(timelines[0]!.markers!.map((m) => m.x)).toEqual(expect.arrayContaining([80, 90, 100]));
+    expect(html).not.toContain("This run has no time series");
   });
 
   it("charts the results' numbers and repeats them in the table beside", () => {
@@ -102,7 +116,7 @@ describe("the run report page", () => {
     const page = renderRunReport({ outcome: bad });
     expect(page).not.toContain("<img src=x");
     expect(page).toContain("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;");
-    expect(specs(page)).toHaveLength(4);
+    expect(specs(page)).toHaveLength(specs(html).length);
   });
 
   it("draws a timeline per (group, metric) with kernel events as markers when series are given", () => {
@@ -151,14 +165,16 @@ describe("run --report / demo --report", () => {
     expect(String(io.written["out.html"])).toMatch(/^<!doctype html>/);
   }, 60_000);
 
-  it("draws the timelines from the run report's own series and events, when it carries them", () => {
+  it("draws the timelines from the run report's series, and says so when it has none", () => {
     const o = runExample("p2p-write-switch");
     const io = captureIo();
     const withSeries = { ...o, report: { ...o.report, ...syntheticSeries(o) } as RunOutcome["report"] };
     writeRunOutputs(withSeries, { report: "r.html", maxEvents: 10 }, io);
-    writeRunOutputs(o, { report: "plain.html", maxEvents: 10 }, io);
+    const none = { ...o, report: { ...o.report, series: {}, events: {} } };
+    writeRunOutputs(none, { report: "plain.html", maxEvents: 10 }, io);
     expect(String(io.written["r.html"])).toContain('id="timeline-link-utilization"');
     expect(String(io.written["plain.html"])).not.toContain('class="chart" id="timeline-');
+    expect(String(io.written["plain.html"])).toContain("This run has no time series");
   }, 60_000);
 
   it("refuses an empty file name, naming the flag", async () => {

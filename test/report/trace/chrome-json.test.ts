@@ -68,7 +68,7 @@ describe("run --trace FILE.json", () => {
       for (let i = 1; i < list.length; i++)
         expect(list[i]!.ts!).toBeGreaterThanOrEqual(list[i - 1]!.ts! + list[i - 1]!.dur! - 1e-9);
     const counters = evs.filter((e) => e.ph === "C");
-    expect(counters.some((e) => e.name.startsWith("utilization "))).toBe(true);
+    expect(counters.some((e) => e.name === "link.nic.up.utilization (ratio)")).toBe(true);
     // Every flow starts once ("s") and finishes once ("f").
     const starts = evs.filter((e) => e.ph === "s").map((e) => e.id);
     const ends = evs.filter((e) => e.ph === "f").map((e) => e.id);
@@ -165,6 +165,49 @@ describe("trace counters from series", () => {
     // Flow goodput is a chart in the report, not a counter track.
     expect(m.tracks.some((t) => t.name.startsWith("flow.write"))).toBe(false);
     for (const t of m.tracks.filter((x) => x.kind === "counter")) expect(t.parent).toBeDefined();
+  });
+
+  it("derives link utilization and stale TLPs from the TLP trace when there are no series", () => {
+    // Two 256 B MWr on a 64 Gb/s link in the first 1 us bucket: 2 x 280 B x 8 / 64 Gb/s = 70 ns busy.
+    const rec = (t: number, ev: "send" | "link", stale: boolean) => ({
+      t,
+      ev,
+      where: ev === "link" ? "0000:03:00.0 up" : "write",
+      kind: "MWr" as const,
+      flow: "write",
+      msg: 0,
+      tlp: 0,
+      bytes: 256,
+      ...(stale ? { stale: true as const } : {}),
+    });
+    const m = buildTraceModel(
+      {
+        revisions: ["v11"],
+        traces: {
+          v11: [
+            rec(0, "send", true),
+            rec(0, "link", false),
+            rec(100_000, "link", false),
+            rec(1_500_000, "send", false),
+          ],
+        },
+        steps: {},
+        links: new Map([["0000:03:00.0", { role: "nic", tlpGbps: 64 }]]),
+        durationPs: 2_000_000,
+      },
+      { window: { fromPs: 0, toPs: 2_000_000 } },
+    );
+    const name = (uuid: number) => m.tracks.find((t) => t.uuid === uuid)?.name;
+    const values = (n: string) =>
+      m.events
+        .filter((e) => e.type === "counter" && name(e.track) === n)
+        .map((e) => (e as { value: number }).value);
+    const util = values("utilization nic up (ratio)");
+    // Buckets of 10 ns: the first TLP fills 0..35 ns (1, 1, 1, 0.5), the second 100..135 ns.
+    expect(util.slice(0, 5)).toEqual([1, 1, 1, 0.5, 0]);
+    expect(util.slice(10, 14)).toEqual([1, 1, 1, 0.5]);
+    expect(util.reduce((a, b) => a + b, 0) * 10).toBeCloseTo(70, 5);
+    expect(values("stale TLPs (count)").reduce((a, b) => a + b, 0)).toBe(1);
   });
 
   it("takes kernel events from the series' events, with their arguments and errno", () => {

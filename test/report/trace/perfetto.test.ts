@@ -120,15 +120,18 @@ describe("run --trace FILE.pftrace (window 85us..105us: the new SET at 90us, the
     expect(new Set(dev.map(({ e }) => e.name?.split(" ")[0]))).toContain("land");
   });
 
-  it("has counter tracks (link utilization, stale TLPs) with values in range", () => {
+  it("has counter tracks from the run's series (link utilization, backlog, hit rates, stale TLPs) with values in range", () => {
     const counters = [...d.tracks.entries()].filter(([, t]) => t.counter);
-    expect(counters.some(([, t]) => t.name.startsWith("utilization nic up"))).toBe(true);
-    expect(counters.some(([, t]) => t.name.startsWith("stale TLPs"))).toBe(true);
+    const names = counters.map(([, t]) => t.name);
+    expect(names).toContain("link.nic.up.utilization (ratio)");
+    expect(names).toContain("tlps.all.stale (count)");
+    expect(names).toContain("consumer.write.backlog (count)");
+    expect(names.some((n) => /^hit rate accelerator\/p\d (write|read) \(ratio\)$/.test(n))).toBe(true);
     const ids = new Set(counters.map(([id]) => id));
     const values = d.events.filter(({ e }) => e.type === TYPE.COUNTER);
     expect(values.length).toBeGreaterThan(100);
     for (const { e } of values) expect(ids.has(e.trackUuid)).toBe(true);
-    const util = values.filter(({ e }) => trackName(d, e.trackUuid).startsWith("utilization"));
+    const util = values.filter(({ e }) => /utilization|hit rate/.test(trackName(d, e.trackUuid)));
     for (const { e } of util) {
       expect(e.doubleCounterValue ?? 0).toBeGreaterThanOrEqual(0);
       expect(e.doubleCounterValue ?? 0).toBeLessThanOrEqual(1);
