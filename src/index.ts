@@ -110,6 +110,7 @@ export type { Scenario } from "./scenario/scenario-schema.js";
 export type { Step } from "./scenario/setup.js";
 export type { RunProgress, SamplingOptions } from "./scenario/sampling.js";
 export type { RunEvent, Series, Track, TrackAgg, TrackGroup, TrackUnit } from "./sim/series.js";
+export type { TlpTraceRecord, TraceEv } from "./hw/fabric/trace.js";
 export { runScenario, type RunOptions as ScenarioRunOptions } from "./scenario/run.js";
 export { type RevisionResult, type RunOutcome, type RunReport, reportJson } from "./scenario/result.js";
 export { renderOutcome } from "./scenario/table.js";

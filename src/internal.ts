@@ -79,10 +79,23 @@ export {
 } from "./pcie/tlp-prefix.js";
 export * from "./pcie/tlp-rules.js";
 export * from "./pcie/tlp-types.js";
+export { type ChartSpec, chart } from "./report/html/chart.js";
+export { type PageSpec, renderPage, type Section } from "./report/html/page.js";
+export { renderReviewReport } from "./report/html/review-report.js";
+export { type RunReportInput, renderRunReport, runSections } from "./report/html/run-report.js";
+export { htmlTable, type TableSpec } from "./report/html/table.js";
 export * from "./report/lspci/index.js";
 export { CATALOGUE } from "./report/review/catalogue.js";
 export { bootMachine, type Machine, mkeyOf, tlpOf } from "./report/review/machine.js";
 export { runCatalogue } from "./report/review/run.js";
+export {
+  buildTraceModel,
+  chromeJsonTrace,
+  perfettoTrace,
+  runTrace,
+  type TraceInput,
+  type TraceModel,
+} from "./report/trace/index.js";
 export { DEMO_YAML, demoScenario } from "./scenario/demo.js";
 export { parameterReference, parameterRows } from "./scenario/docs.js";
 export { runEvents, type TimelineMark } from "./scenario/events.js";

@@ -4,6 +4,7 @@
  */
 import { readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { inputError } from "../base/errors.js";
 import { readInputFile, tooLargeError } from "../base/input-file.js";
 
 export interface Io {
@@ -20,13 +21,23 @@ export interface Io {
   readDir(path: string): string[];
   /** Standard input, one line at a time as it arrives (without the line ending). */
   stdinLines(): AsyncIterable<string>;
+  /** Write a whole file (reports, traces, exports); throws an InputError naming the path on failure. */
+  writeFile(path: string, data: string | Uint8Array): void;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** stderr is a terminal (progress is drawn only then). Absent: not a terminal. */
   readonly stderrIsTTY?: boolean;
   /** A monotonic wall clock in milliseconds (for progress and its ETA; never in results). */
   readonly clock?: () => number;
-  /** Write a whole file (exports); throws on failure. */
-  readonly writeFile?: (path: string, bytes: Uint8Array) => void;
+}
+
+/** Write through the file system, failures as one line naming the path (no stack trace). */
+function writeOutputFile(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(path, data);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    throw inputError(path, `cannot write: ${code === "ENOENT" ? "no such directory" : code}`, "write");
+  }
 }
 
 export function nodeIo(): Io {
@@ -37,10 +48,10 @@ export function nodeIo(): Io {
     readDir: (p) => readdirSync(p),
     readLink: (p) => readlinkSync(p),
     stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY }),
+    writeFile: writeOutputFile,
     env: process.env,
     stderrIsTTY: process.stderr.isTTY === true,
     clock: () => performance.now(),
-    writeFile: (p, bytes) => writeFileSync(p, bytes),
   };
 }
 
@@ -62,12 +73,15 @@ export function exitQuietlyOnClosedPipe(): void {
 export interface CapturedIo extends Io {
   out: string;
   err: string;
+  /** What the command wrote with writeFile, by path (nothing reaches the disk). */
+  written: Record<string, string | Uint8Array>;
 }
 export function captureIo(files: Record<string, string | Uint8Array> = {}, stdin = ""): CapturedIo {
   const base = nodeIo();
   const io: CapturedIo = {
     out: "",
     err: "",
+    written: {},
     stdout: (t) => {
       io.out += t;
     },
@@ -83,7 +97,9 @@ export function captureIo(files: Record<string, string | Uint8Array> = {}, stdin
     },
     readDir: base.readDir,
     readLink: base.readLink,
-    writeFile: (p, bytes) => writeFileSync(p, bytes),
+    writeFile: (p, data) => {
+      io.written[p] = data;
+    },
     async *stdinLines() {
       const lines = stdin.split(/\r?\n/);
       if (lines.at(-1) === "") lines.pop();

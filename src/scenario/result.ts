@@ -5,6 +5,7 @@
  * give the same bytes.
  */
 import type { FabricParams } from "../hw/fabric/params.js";
+import type { TlpTraceRecord } from "../hw/fabric/trace.js";
 import type { RunEvent, Series } from "../sim/series.js";
 import type { Diagnostic } from "./diagnostics.js";
 import type { Step } from "./setup.js";
@@ -170,6 +171,8 @@ export interface RunOutcome {
   readonly description: string;
   readonly durationPs: number;
   readonly steps: Readonly<Record<string, readonly Step[]>>;
+  /** The TLP-level trace per revision, when the run asked for it (RunOptions.trace). */
+  readonly traces?: Readonly<Record<string, readonly TlpTraceRecord[]>>;
 }
 
 /** Round to `digits` decimals (stable text: no 0.30000000000000004). */

@@ -11,6 +11,7 @@
  */
 import { buildFabric, type Fabric } from "../hw/fabric/fabric.js";
 import { resolveFabricParams } from "../hw/fabric/params.js";
+import type { TlpTraceRecord } from "../hw/fabric/trace.js";
 import { mlx5IbPageFault } from "../kernel/infiniband/hw/mlx5/odp.js";
 import { checkInvariants, type InvariantReport } from "../kernel/invariants.js";
 import type { RevisionName } from "../kernel/revision.js";
@@ -51,6 +52,8 @@ export interface RunOptions extends SamplingOptions {
   readonly seed?: number;
   /** Called as the simulation advances (about 200 times per revision), for a progress display. */
   readonly onProgress?: (p: RunProgress) => void;
+  /** Collect the TLP-level trace of each revision (`run --trace`; small windows only). */
+  readonly trace?: boolean;
 }
 
 /** The NIC faults on each zapped dma-buf MR a flow uses; the driver re-maps it if it can. */
@@ -127,6 +130,8 @@ export interface RevisionRun {
   readonly links: RunConfig["links"];
   readonly series: Series;
   readonly events: readonly RunEvent[];
+  /** The TLP-level trace (empty unless RunOptions.trace). */
+  readonly trace: readonly TlpTraceRecord[];
 }
 
 /** One revision: boot, set up, simulate with the timeline (sampled), collect. */
@@ -148,6 +153,7 @@ export function runRevision(
     params: fabricParamsOf(s),
     flows: s.flows.map((f) => flowSpec(s, ses, f, intents)),
     seed,
+    trace: o.trace ?? false,
     publishedTag: (ns, flow) => {
       const tag = publishedTag(s, ses, ns, flow);
       // The first look per flow: the namespace the NIC negotiated, and what the owner publishes.
@@ -176,6 +182,7 @@ export function runRevision(
     links: linksByRole(fr, sys.addresses),
     series: finishSeries(sampler, result),
     events: runEvents(ses.steps, marks),
+    trace: o.trace ? fabric.trace() : [],
   };
 }
 
@@ -188,6 +195,7 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunOutcome {
   const series: Record<string, Series> = {};
   const events: Record<string, readonly RunEvent[]> = {};
   const steps: Record<string, readonly Step[]> = {};
+  const traces: Record<string, readonly TlpTraceRecord[]> = {};
   const seen = new Map<RevisionName, { result: RevisionResult; probe: TagProbe }>();
   let links: RunConfig["links"] = {};
   for (const [index, r] of revisions.entries()) {
@@ -196,6 +204,7 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunOutcome {
     series[r] = out.series;
     events[r] = out.events;
     steps[r] = out.steps;
+    if (o.trace) traces[r] = out.trace;
     seen.set(r, out);
     links = out.links;
   }
@@ -212,5 +221,6 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunOutcome {
     description: s.description,
     durationPs: s.duration,
     steps,
+    ...(o.trace ? { traces } : {}),
   };
 }

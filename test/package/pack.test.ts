@@ -115,6 +115,17 @@ describe("the installed package", () => {
     expect(readdirSync(join(installed, "examples", "sweeps"))).toContain("stale-tags.yaml");
   });
 
+  it("writes the HTML report with the chart library inlined from the installed uplot", {
+    timeout: 60_000,
+  }, () => {
+    const r = tphlab(["run", "p2p-write-switch", "--revision", "v11", "--report", "r.html"]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("report: r.html\n");
+    const html = readFileSync(join(scratch, "r.html"), "utf8");
+    expect(html).toContain("uPlot");
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+  });
+
   it("knows its version", () => {
     expect(tphlab(["--version"]).stdout).toBe(`tphlab ${pkg.version}\n`);
   });

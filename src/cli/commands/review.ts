@@ -6,6 +6,7 @@
 import { inputError } from "../../base/errors.js";
 import { FIXES, REVISION_NAMES, type RevisionName } from "../../kernel/revision.js";
 import type { TraceEvent } from "../../kernel/trace.js";
+import { renderReviewReport } from "../../report/html/review-report.js";
 import {
   attributeFixes,
   attributionJson,
@@ -109,6 +110,11 @@ function review(flags: Flags, io: Io): number {
     throw inputError("--gate", `'${gate}' is not among the revisions run`);
   const checks = parseChecks(flags.strings("check"));
   const results = runCatalogue(checks, revisions);
+  const reportPath = flags.string("report");
+  if (reportPath !== undefined) {
+    io.writeFile(reportPath, renderReviewReport({ checks, results, revisions }));
+    io.stderr(`report: ${reportPath}\n`);
+  }
   if (flags.bool("json")) io.stdout(`${JSON.stringify(matrixJson(checks, results, revisions), null, 2)}\n`);
   else io.stdout(formatMatrix(checks, results, revisions, flags.bool("verbose")));
   const failed = gate
@@ -121,7 +127,7 @@ export const reviewCommand: Command = {
   name: "review",
   summary: "conformance catalogue: named checks x revisions, pass/fail with why; kernel traces",
   synopsis: [
-    "[--revision LIST]... [--check ID]... [--json] [--verbose] [--gate REVISION]",
+    "[--revision LIST]... [--check ID]... [--json] [--verbose] [--gate REVISION] [--report FILE.html]",
     "--trace CHECK_ID [--revision LIST]... [--json]",
     "--attribute [--check ID]... [--json]",
     "--fixes [--json]",
@@ -137,6 +143,12 @@ export const reviewCommand: Command = {
     },
     { name: "verbose", help: "print why for passing results too" },
     { name: "gate", value: "REVISION", help: "exit 1 when any check fails on REVISION" },
+    {
+      name: "report",
+      value: "FILE",
+      help: "also write the matrix as a self-contained HTML page, each failure's trace folded under it",
+      complete: "file",
+    },
     {
       name: "trace",
       value: "CHECK_ID",

@@ -22,6 +22,7 @@ import { resolveScenarioPath, shippedExamples } from "../package.js";
 import { Progress } from "../progress.js";
 import { parseRevisions, REVISION_OPTION } from "../revisions.js";
 import type { Flags, OptionSpec } from "../spec.js";
+import { RUN_OUTPUT_OPTIONS, runOutputs, writeRunOutputs } from "./run-outputs.js";
 
 export const SEED_OPTION: OptionSpec = {
   name: "seed",
@@ -79,6 +80,7 @@ function run(flags: Flags, io: Io): number {
   const seed = seedText === undefined ? undefined : intFlag("--seed", seedText, 0, 0xffffffff);
   const revisions = parseRevisions(flags.strings("revision"));
   const samplePs = sampleFlag(flags.string("sample"));
+  const outputs = runOutputs(flags);
   const scenario = loadScenario(resolveScenarioPath(io, flags.positionals[0]!), io.readFile);
   const progress = runProgress(io, "tphlab run");
   let outcome: ReturnType<typeof runScenario>;
@@ -87,11 +89,13 @@ function run(flags: Flags, io: Io): number {
       ...(revisions ? { revisions } : {}),
       ...(seed === undefined ? {} : { seed }),
       ...(samplePs === undefined ? {} : { samplePs }),
+      ...(outputs.trace === undefined ? {} : { trace: true }),
       onProgress: progress.onProgress,
     });
   } finally {
     progress.done();
   }
+  writeRunOutputs(outcome, outputs, io);
   io.stdout(flags.bool("json") ? reportJson(outcome.report) : renderOutcome(outcome));
   return 0;
 }
@@ -100,7 +104,8 @@ export const runCommand: Command = {
   name: "run",
   summary: "run a scenario file on kernel revisions side by side",
   synopsis: [
-    "FILE|EXAMPLE [--revision LIST]... [--seed N] [--sample INTERVAL] [--json]",
+    "FILE|EXAMPLE [--revision LIST]... [--seed N] [--sample INTERVAL] [--json] [--report FILE.html]",
+    "FILE|EXAMPLE --trace FILE.pftrace|FILE.json [--trace-window A..B] [--trace-max-events N]",
     "--params [--json]",
   ],
   options: [
@@ -108,6 +113,7 @@ export const runCommand: Command = {
     SEED_OPTION,
     SAMPLE_OPTION,
     { name: "params", help: "list every parameter a scenario may set, with defaults and sources" },
+    ...RUN_OUTPUT_OPTIONS,
   ],
   args: { name: "FILE", complete: "file" },
   notes: (io) => `EXAMPLE: a scenario shipped with tphlab, by name: ${shippedExamples(io).join(", ")}`,

@@ -241,6 +241,7 @@ export class Datapath {
     slot: number,
     i: number,
     bytes: number,
+    stale = false,
   ): void {
     const b = this.batches;
     const th = b.th[slot] === 1 && b.kind[slot] !== KIND_CPLD;
@@ -254,6 +255,7 @@ export class Datapath {
       tlp: i,
       bytes,
       ...(th ? { st: b.st[slot]!, ph: b.ph[slot]! } : {}),
+      ...(stale ? { stale: true as const } : {}),
     });
   }
 }

@@ -327,7 +327,7 @@ export class NicModel implements BatchReceiver {
       if (s.th) f.withTph += n;
       if (s.stale) f.stale += n;
       if (this.dp.tracing)
-        for (let k = 0; k < n; k++) this.dp.trace("send", now, f.name, slot, k, b.pay[base + k]!);
+        for (let k = 0; k < n; k++) this.dp.trace("send", now, f.name, slot, k, b.pay[base + k]!, s.stale);
       this.dp.send(slot);
       tlps += n;
       left -= chunk;

@@ -22,6 +22,8 @@ export interface TlpTraceRecord {
   /** TPH: ST when TH = 1, else absent. */
   readonly st?: number;
   readonly ph?: number;
+  /** On "send": the tag differs from the one the owner publishes now (counted in tlps.stale). */
+  readonly stale?: true;
 }
 
 export class Tracer {
