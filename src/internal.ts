@@ -106,13 +106,6 @@ export * from "./scenario/sampling.js";
 export { renderOutcome } from "./scenario/table.js";
 export * from "./sim/index.js";
 export { type AggregateRow, aggregate } from "./sweep/aggregate.js";
-export { exportBytes, exportTable } from "./sweep/export.js";
-export { InThreadExecutor, LocalPool } from "./sweep/local-pool.js";
-export { planSweep, type SweepPlan } from "./sweep/plan.js";
-export { type FullPointResult, runPoint } from "./sweep/run-point.js";
-export { ResultStore } from "./sweep/store.js";
-export { runSweep } from "./sweep/sweep.js";
-export type { PointExecutor, PointResult, SweepPoint } from "./sweep/types.js";
 export { type BrokerExecutorOptions, createBrokerExecutor } from "./sweep/broker/executor.js";
 export { type BrokerAddress, parseBrokerUrl } from "./sweep/broker/url.js";
 export {
@@ -121,6 +114,13 @@ export {
   type RunPoint,
   startWorker,
 } from "./sweep/broker/worker.js";
+export { exportBytes, exportTable } from "./sweep/export.js";
+export { InThreadExecutor, LocalPool } from "./sweep/local-pool.js";
+export { planSweep, type SweepPlan } from "./sweep/plan.js";
+export { type FullPointResult, runPoint } from "./sweep/run-point.js";
+export { ResultStore } from "./sweep/store.js";
+export { runSweep } from "./sweep/sweep.js";
+export type { PointExecutor, PointResult, SweepPoint } from "./sweep/types.js";
 export * from "./uapi/abi.js";
 export * from "./uapi/abi-kernel.js";
 export * from "./uapi/abi-run.js";

@@ -5,7 +5,8 @@
  * A second run of the same sweep reuses every stored point and runs only the missing ones.
  */
 import { basename, extname } from "node:path";
-import { InputError, inputError } from "../../base/errors.js";
+import { inputError } from "../../base/errors.js";
+import { sweepReportHtml } from "../../report/sweep-html.js";
 import { num, renderTable } from "../../scenario/table.js";
 import { type AggregateRow, aggregate } from "../../sweep/aggregate.js";
 import { EXPORT_FORMATS, exportBytes, exportTable } from "../../sweep/export.js";
@@ -113,6 +114,8 @@ async function run(flags: Flags, io: Io): Promise<number> {
     throw inputError("", "expected one sweep FILE (see 'tphlab sweep --help')", "usage");
   const format = flags.string("export");
   if (format !== undefined) choiceFlag("--export", format, EXPORT_FORMATS);
+  const report = flags.string("report");
+  if (report === "") throw inputError("--report", "expects a file name", "usage");
   const { path, text } = readSweep(io, flags.positionals[0]!);
   const plan = planSweep(text, path, { version: packageVersion(io), readFile: io.readFile });
   const out = flags.string("out") ?? defaultStore(path);
@@ -130,12 +133,14 @@ async function run(flags: Flags, io: Io): Promise<number> {
     const get = (h: string) => store.get(h);
     if (format !== undefined) {
       const file = `${out.replace(/\.db$/, "")}.${format}`;
-      if (!io.writeFile)
-        throw new InputError({ code: "export", path: "--export", message: "no file output here" });
       io.writeFile(file, exportBytes(format as (typeof EXPORT_FORMATS)[number], exportTable(plan, get)));
       io.stderr(`sweep: exported ${file}\n`);
     }
     const rows = aggregate(plan, get);
+    if (report !== undefined) {
+      io.writeFile(report, sweepReportHtml(plan, rows, `tphlab ${packageVersion(io)}`));
+      io.stderr(`report: ${report}\n`);
+    }
     if (flags.bool("json")) {
       const { points: _p, ...head } = plan;
       io.stdout(`${JSON.stringify({ ...head, store: out, outcome, rows }, null, 2)}\n`);
@@ -149,7 +154,9 @@ async function run(flags: Flags, io: Io): Promise<number> {
 export const sweepCommand: Command = {
   name: "sweep",
   summary: "run a sweep file (grid x revisions x seeds) on every core, resumable",
-  synopsis: ["FILE [--workers N] [--out results.db] [--export csv|json|parquet] [--json]"],
+  synopsis: [
+    "FILE [--workers N | --broker URL] [--out results.db] [--export csv|json|parquet] [--report FILE.html] [--json]",
+  ],
   options: [
     ...SWEEP_EXECUTOR_OPTIONS,
     {
@@ -163,6 +170,12 @@ export const sweepCommand: Command = {
       value: "FORMAT",
       help: "also write every run's metrics beside the store",
       complete: EXPORT_FORMATS,
+    },
+    {
+      name: "report",
+      value: "FILE.html",
+      help: "also write a self-contained HTML report: per metric, a line per revision over the first varied axis with its 95% CI, and the table",
+      complete: "file",
     },
   ],
   args: { name: "FILE", complete: "file" },
