@@ -159,6 +159,8 @@ export class Datapath {
     for (let s = begin; s < end; s++) {
       const port = rt.ports[rt.port[s]!]!;
       const lat = rt.lat[s]!;
+      const again = resume && s === begin;
+      if (rt.merge[s] && !again) return this.stopAt(s, slot, c0, c1, prev, prevRet, port, lat);
       if (rt.type[s] !== ST_LINK) {
         const pipe = rt.type[s] === ST_PIPE;
         // At the sink an MRd costs its header and the data it reads: the completer's memory path
@@ -176,8 +178,6 @@ export class Datapath {
         prev = undefined;
         continue;
       }
-      const again = resume && s === begin;
-      if (rt.merge[s] && !again) return this.stopAt(s, slot, c0, c1, prev, prevRet, port, lat);
       const tr = rt.credit[s]! >= 0 ? rt.trackers[rt.credit[s]!] : undefined;
       const prop = rt.prop[s]!;
       for (let i = c0; i < c1; i++) {
@@ -216,9 +216,12 @@ export class Datapath {
     lat: number,
   ): number {
     const b = this.batches;
+    // A link is cut-through (resumes at this arrival); a PIPE or SINK is store-and-forward and
+    // resumes from the last byte, adding its latency then.
+    const link = this.routes.type[s] === ST_LINK;
     for (let i = c0; i < c1; i++) {
       const svc = port.svc(this.wire[i]!);
-      const arr = Math.max(this.tF[i]!, this.tL[i]! - svc) + lat;
+      const arr = link ? Math.max(this.tF[i]!, this.tL[i]! - svc) + lat : this.tL[i]!;
       if (prev) prev.release(this.resv[i]!, arr + prevRet);
       b.time[slot * MAX_TLPS + i] = arr;
     }
