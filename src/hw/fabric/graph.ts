@@ -76,7 +76,9 @@ export function buildGraph(
   layout?: PlatformLayout,
 ): FabricGraph {
   const named = new Map(layout?.nodes.map((n) => [n.bdf, n]));
-  const nodes: FabricNode[] = [{ id: 0, kind: "rc", fn: undefined, parent: -1, link: -1, name: "rc", latPs: -1 }];
+  const nodes: FabricNode[] = [
+    { id: 0, kind: "rc", fn: undefined, parent: -1, link: -1, name: "rc", latPs: -1 },
+  ];
   const links: FabricLink[] = [];
   const byUsp = new Map<string, number>();
   const attach = (fn: PciFunction, kind: NodeKind, where: string): number => {
