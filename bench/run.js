@@ -3,6 +3,8 @@
 // peakRssMiB is its own; write-400g runs at 5 ms and 40 ms of simulated time to show that memory
 // stays flat as simulated time grows (streaming statistics, no per-TLP retention). Then sweep
 // throughput on 1 vs 2 worker threads (bench/sweep.js); `node bench/run.js --sweep` runs only that.
+// ai-server-8x8 (16 flows on the 8-NIC, 8-accelerator preset) runs at 0.5 ms and 1 ms: its TLPs
+// per second must stay >= 0.70 of write-400g's in the same run, and its peak RSS flat between the two.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { benchLocalSweep } from "./sweep.js";
@@ -12,24 +14,45 @@ const FABRIC = [
   ["write-400g", 40000],
   ["read-gen5", 5000],
   ["write-host-dmah", 5000],
+  ["ai-server-8x8", 500],
+  ["ai-server-8x8", 1000],
 ];
+const PLATFORM_MIN_RATIO = 0.7;
 
 async function one(name, us) {
   const { benchScenarios } = await import("../dist/hw/fabric/bench.js");
   const [r] = benchScenarios({ only: [name], simulatedUs: us });
-  const label = us === 5000 ? name : `${name}@${us / 1000}ms`;
+  const label = us === 5000 || (name === "ai-server-8x8" && us === 1000) ? name : `${name}@${us / 1000}ms`;
   console.log(JSON.stringify({ ...r, scenario: `fabric/${label}` }));
 }
 
 async function all() {
   const self = fileURLToPath(import.meta.url);
+  const seen = new Map();
   for (const [name, us] of FABRIC) {
     const child = spawnSync(process.execPath, [self, "--one", name, String(us)], { encoding: "utf8" });
     process.stdout.write(child.stdout);
     if (child.status !== 0) {
       process.stderr.write(child.stderr);
       process.exitCode = 1;
-    }
+    } else seen.set(`${name}@${us}`, JSON.parse(child.stdout));
+  }
+  const single = seen.get("write-400g@5000");
+  const half = seen.get("ai-server-8x8@500");
+  const full = seen.get("ai-server-8x8@1000");
+  if (single && half && full) {
+    const ratio = full.tlpsPerSecond / single.tlpsPerSecond;
+    console.log(
+      JSON.stringify({
+        scenario: "check/ai-server-8x8",
+        tlpsPerSecondRatioToWrite400g: ratio,
+        minRatio: PLATFORM_MIN_RATIO,
+        peakRssMiBAt0_5ms: half.peakRssMiB,
+        peakRssMiBAt1ms: full.peakRssMiB,
+        ok: ratio >= PLATFORM_MIN_RATIO,
+      }),
+    );
+    if (ratio < PLATFORM_MIN_RATIO) process.exitCode = 1;
   }
   const { benchEngine } = await import("../dist/sim/bench-engine.js");
   for (const r of benchEngine()) console.log(JSON.stringify({ scenario: `engine/${r.name}`, ...r }));
