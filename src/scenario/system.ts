@@ -15,6 +15,7 @@ import {
 } from "../kernel/p2p-system.js";
 import type { RevisionName } from "../kernel/revision.js";
 import { fabricParamsOf } from "./fabric-params.js";
+import { singleMachineShape } from "./platform.js";
 import { COMPLETER_NAMES, type Scenario } from "./scenario-schema.js";
 
 /** The PCI addresses of a scenario's functions. */
@@ -47,7 +48,7 @@ function stInfo(s: Scenario): Record<string, StInfoFields> {
 /** The machine `s` describes (no register BAR 2, no sibling function). */
 function systemOptions(s: Scenario): Omit<P2pSystemOptions, "revision"> {
   return {
-    topology: s.topology,
+    topology: singleMachineShape(s) ?? "switch",
     link: { speed: s.link.gen, width: s.link.width },
     rpCompleter: COMPLETER_NAMES[s.host.rootPortCompleter],
     accCompleter: COMPLETER_NAMES[s.accelerator.completer],

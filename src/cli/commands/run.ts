@@ -9,6 +9,7 @@
 import { inputError } from "../../base/errors.js";
 import { parameterReference, parameterRows } from "../../scenario/docs.js";
 import { loadScenario } from "../../scenario/load.js";
+import { platformCatalogue, renderPlatformCatalogue } from "../../scenario/platform-catalogue.js";
 import { reportJson } from "../../scenario/result.js";
 import { runScenario } from "../../scenario/run.js";
 import type { RunProgress } from "../../scenario/sampling.js";
@@ -69,6 +70,11 @@ export function runProgress(
 }
 
 function run(flags: Flags, io: Io): number {
+  if (flags.bool("platforms")) {
+    const all = platformCatalogue();
+    io.stdout(flags.bool("json") ? `${JSON.stringify(all, null, 2)}\n` : renderPlatformCatalogue(all));
+    return 0;
+  }
   if (flags.bool("params")) {
     io.stdout(flags.bool("json") ? `${JSON.stringify(parameterRows(), null, 2)}\n` : parameterReference());
     return 0;
@@ -102,12 +108,14 @@ export const runCommand: Command = {
   synopsis: [
     "FILE|EXAMPLE [--revision LIST]... [--seed N] [--sample INTERVAL] [--json]",
     "--params [--json]",
+    "--platforms [--json]",
   ],
   options: [
     { ...REVISION_OPTION, help: `${REVISION_OPTION.help} (default: the file's 'revisions')` },
     SEED_OPTION,
     SAMPLE_OPTION,
     { name: "params", help: "list every parameter a scenario may set, with defaults and sources" },
+    { name: "platforms", help: "list the preset platforms (platform: {preset: NAME}) with their trees" },
   ],
   args: { name: "FILE", complete: "file" },
   notes: (io) => `EXAMPLE: a scenario shipped with tphlab, by name: ${shippedExamples(io).join(", ")}`,

@@ -258,7 +258,7 @@ export class Fabric {
    */
   setNextRead(t: number): void {
     this.readAt = t;
-    if (!this.nicModel) return; // run() sets the first cuts
+    if (!this.started) return; // run() sets the first cuts
     this.setCuts(this.sim.now < this.warmupPs ? this.warmupPs : Math.max(this.sim.now, this.until));
   }
 
