@@ -139,11 +139,14 @@ export function checkPlatform(s: Scenario, out: Reporter): void {
       "a preset replaces switches and devices: give one or the other",
     );
   const sp = scenarioPlatform(s);
+  let laidOut = false;
   try {
     layoutPlatform(sp.desc);
+    laidOut = true;
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
-    for (const i of e.issues) {
+    // The default link is the scenario's `link`, checked there already.
+    for (const i of e.issues.filter((x) => !x.path.startsWith("platform.link"))) {
       // A preset's own paths mean nothing to the user: point at the preset.
       const at = sp.source === "custom" || p === undefined ? toPath(i.path) : ["platform", "preset"];
       r.report(p === undefined ? ["topology"] : at, i.code, i.message);
@@ -151,7 +154,7 @@ export function checkPlatform(s: Scenario, out: Reporter): void {
   }
   if (sp.nics.length === 0) r.report(p ? ["platform"] : ["topology"], "missing", "the platform has no NIC");
   checkRefs(s, sp, r);
-  if (found === 0 && singleMachineShape(s) === undefined)
+  if (found === 0 && laidOut && singleMachineShape(s) === undefined)
     r.report(
       ["platform"],
       "not-yet",
