@@ -27,6 +27,9 @@ export interface FabricBenchResult {
   readonly simulatedNs: number;
   readonly wallSeconds: number;
   readonly tlpsPerSecond: number;
+  /** CPU time of the run (user + system) and TLPs per CPU second: steadier than wall time on a shared machine. */
+  readonly cpuSeconds: number;
+  readonly tlpsPerCpuSecond: number;
   readonly peakRssMiB: number;
   /** Goodput of the scenario's flows, summed (a sanity check that the run did real work). */
   readonly goodputGbps: number;
@@ -60,21 +63,27 @@ export function benchScenarios(opts: FabricBenchOptions = {}): FabricBenchResult
 
 function measure(name: string, make: () => FabricDesc, us: number, repeat: number): FabricBenchResult {
   buildFabric(make()).run(Math.min(us, 1000) * 1000); // warm-up (up to 1 ms): let the JIT compile the hot paths
-  const runs: { wall: number; r: FabricResults }[] = [];
+  const runs: { wall: number; cpu: number; r: FabricResults }[] = [];
   for (let k = 0; k < repeat; k++) {
     const fabric = buildFabric(make());
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const r = fabric.run(us * 1000);
-    runs.push({ wall: (performance.now() - t0) / 1000, r });
+    const wall = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    runs.push({ wall, cpu: (c.user + c.system) / 1e6, r });
   }
   runs.sort((a, b) => a.wall - b.wall);
   const { wall, r } = runs[Math.floor(runs.length / 2)]!;
+  const cpu = [...runs].sort((a, b) => a.cpu - b.cpu)[Math.floor(runs.length / 2)]!.cpu;
   return {
     scenario: name,
     tlps: r.tlps.total,
     simulatedNs: r.simulatedNs,
     wallSeconds: wall,
     tlpsPerSecond: r.tlps.total / wall,
+    cpuSeconds: cpu,
+    tlpsPerCpuSecond: r.tlps.total / cpu,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     goodputGbps: Math.round(Object.values(r.flows).reduce((a, f) => a + f.goodputGbps, 0) * 1e6) / 1e6,
   };

@@ -74,11 +74,21 @@ export class Datapath {
     this.receivers[node] = r;
   }
 
-  /** Call once every route exists: marks merge points and creates the event lanes. */
+  /**
+   * Call once the routes in use exist, and again after new ones were added: marks merge points
+   * (over every route built so far) and creates the new routes' event lanes.
+   */
   finalize(): void {
     this.routes.markMerges();
-    this.mergeLanes = this.routes.routes.map(() => this.sim.newLane());
-    this.sinkLanes = this.routes.routes.map(() => this.sim.newLane());
+    for (let r = this.mergeLanes.length; r < this.routes.routes.length; r++) {
+      this.mergeLanes.push(this.sim.newLane());
+      this.sinkLanes.push(this.sim.newLane());
+    }
+  }
+
+  /** Routes were added since the last finalize() (a flow re-pointed to a new completer). */
+  get stale(): boolean {
+    return this.mergeLanes.length !== this.routes.routes.length;
   }
 
   /** Put a filled batch (route, kind, count, pay, time set) on the fabric. */

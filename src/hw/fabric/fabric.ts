@@ -231,6 +231,7 @@ export class Fabric {
       publishedTag: this.desc.publishedTag,
     }));
     for (const f of this.flows) f.snap = snapshotFlow(ctxs[f.spec.nic ?? 0]!, f);
+    if (this.dp.stale) this.dp.finalize();
     for (const a of this.accelerators) a.refresh();
   }
 
@@ -323,15 +324,19 @@ export class Fabric {
     return out;
   }
 
-  /** Every route that may be used, so merge points are known before the first TLP. */
+  /**
+   * Merge points must be known before the first TLP crosses them. With one NIC every route it may
+   * take is built up front (a handful). On a platform, NICs x completers routes would make every
+   * shared port a merge point and every batch stop there; only the routes the flows use are built
+   * (at each refresh: a re-pointed flow adds its own, and merge points are marked again).
+   */
   private buildRoutes(routes: RouteTable): void {
     const g = this.graph;
-    for (const nic of g.nics) {
-      for (const dst of [...g.accels, g.rc]) {
-        routes.get(nic, dst, CLS_POSTED);
-        routes.get(nic, dst, CLS_NONPOSTED);
-        routes.get(dst, nic, CLS_COMPLETION);
-      }
+    if (g.nics.length > 1) return;
+    for (const dst of [...g.accels, g.rc]) {
+      routes.get(g.nic, dst, CLS_POSTED);
+      routes.get(g.nic, dst, CLS_NONPOSTED);
+      routes.get(dst, g.nic, CLS_COMPLETION);
     }
     this.dp.finalize();
   }
