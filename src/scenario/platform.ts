@@ -8,6 +8,7 @@
 import { InputError } from "../base/errors.js";
 import type { FabricParamsInput } from "../hw/fabric/params.js";
 import { FABRIC_PARAMS } from "../hw/fabric/params.js";
+import { mergeDeep } from "../hw/fabric/platform/device-params.js";
 import {
   layoutPlatform,
   type PlatformDesc,
@@ -215,10 +216,6 @@ export function singleMachineShape(s: Scenario): "switch" | "root-complex" | und
   } catch {
     return undefined;
   }
-  const own = (s.platform?.devices ?? []).some((d) =>
-    Object.entries(d).some(([k, v]) => v !== undefined && !["name", "kind", "at", "link"].includes(k)),
-  );
-  if (own) return undefined;
   const link = sp.desc.link;
   const sameLink = (l: { gen: number; width: number } | undefined) =>
     l === undefined || (l.gen === link.gen && l.width === link.width);
@@ -228,4 +225,27 @@ export function singleMachineShape(s: Scenario): "switch" | "root-complex" | und
     if (shape(layoutPlatform({ link, ...PLATFORM_PRESETS[t] })) === shape(mine)) return t;
   }
   return undefined;
+}
+
+const PLACEMENT = new Set(["name", "kind", "at", "link"]);
+
+/**
+ * With one NIC and one accelerator, their entries' own values folded into the `nic` and
+ * `accelerator` sections: the machine that boots today reads those sections.
+ */
+export function withDeviceSections(s: Scenario): Scenario {
+  const sp = scenarioPlatform(s);
+  if (sp.nics.length !== 1 || sp.accelerators.length !== 1) return s;
+  const own = (name: string) =>
+    Object.fromEntries(
+      Object.entries(deviceEntry(s, name) ?? {}).filter(([k, v]) => v !== undefined && !PLACEMENT.has(k)),
+    );
+  return {
+    ...s,
+    nic: mergeDeep(s.nic, own(sp.nics[0]!) as Partial<Scenario["nic"]>) as Scenario["nic"],
+    accelerator: mergeDeep(
+      s.accelerator,
+      own(sp.accelerators[0]!) as Partial<Scenario["accelerator"]>,
+    ) as Scenario["accelerator"],
+  };
 }

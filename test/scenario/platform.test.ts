@@ -9,7 +9,7 @@ import { runCommand } from "../../src/cli/commands/run.js";
 import { captureIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 import { parseScenario } from "../../src/scenario/load.js";
-import { deviceParamsInput, scenarioPlatform, singleMachineShape } from "../../src/scenario/platform.js";
+import { deviceParamsInput, singleMachineShape } from "../../src/scenario/platform.js";
 import { runScenario } from "../../src/scenario/run.js";
 
 const BODY = `buffers: [{ name: hbm, length: 1MiB, tph: { st: 0x21, ph: 2, partition: 1 } }]
@@ -98,18 +98,23 @@ platform:
     ]);
   });
 
-  it("a device entry's own parameters override the section's", () => {
-    const s = parseScenario(
-      file(`accelerator: { cacheSets: 8192 }
+  it("a device entry's own parameters override the section's (kernel side and data path)", () => {
+    const head = (acc: string) => `accelerator: { cacheSets: 8192, completer: ext }
 platform:
   switches: [{ name: sw0, upstream: rc }]
   devices:
     - { name: nic0, kind: nic, at: sw0 }
-    - { name: acc0, kind: accelerator, at: sw0 }`),
-      "f.yaml",
-    );
-    expect(deviceParamsInput(s, "acc0", "accelerator")).toBeUndefined();
-    expect(scenarioPlatform(s).accelerators).toEqual(["acc0"]);
+    - { name: acc0, kind: accelerator, at: sw0${acc} }`;
+    const s = parseScenario(file(head(", cacheSets: 4096, completer: tph")), "f.yaml");
+    expect(deviceParamsInput(s, "acc0", "accelerator")).toEqual({ cacheSets: 4096 });
+    expect(s.accelerator.cacheSets).toBe(4096);
+    expect(s.accelerator.completer).toBe("tph");
+    expect(s.accelerator.hbmGBps).toBe(parseScenario(file(head("")), "f.yaml").accelerator.hbmGBps);
+    // The run uses the device's value.
+    const cap = (h: string) =>
+      runScenario(parseScenario(file(head(h)), "f.yaml")).report.config.params.accelerator.cacheSets;
+    expect(cap(", cacheSets: 4096")).toBe(4096);
+    expect(cap("")).toBe(8192);
   });
 
   it("tphlab run --platforms draws every preset; --json lists their devices and links", async () => {
