@@ -78,6 +78,10 @@ export function platformSchema(nicKernel: Fields, acceleratorKernel: Fields) {
       oneOf(PLATFORM_PRESET_NAMES),
       "a named platform instead of switches/devices (tphlab run --platforms)",
     ),
+    rootPortCompleter: optional(
+      list(oneOf(["none", "tph", "ext"] as const)),
+      "TPH Completer Supported of Root Port 0, 1, ... (default: host.rootPortCompleter for every one)",
+    ),
     rootPorts: optional(
       integer({ min: 1, max: 31 }),
       "Root Ports of the root complex (default: as many as the tree needs)",

@@ -28,7 +28,8 @@ import {
 } from "./fabric-adapter.js";
 import { fabricParamsOf } from "./fabric-params.js";
 import { kernelCallRows } from "./kernel-calls.js";
-import { scenarioLayout, scenarioPlatform } from "./platform.js";
+import { scenarioLayout, scenarioPlatform, singleMachineShape } from "./platform.js";
+import { runPlatformRevision } from "./platform-run.js";
 import type { RevisionResult, RunConfig, RunOutcome } from "./result.js";
 import { linksByName, toRevisionResult } from "./results-convert.js";
 import {
@@ -193,7 +194,8 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunOutcome {
   const seen = new Map<RevisionName, { result: RevisionResult; probe: TagProbe }>();
   let links: RunConfig["links"] = {};
   for (const [index, r] of revisions.entries()) {
-    const out = runRevision(s, r, seed, { ...o, progress: { index, revisions: revisions.length } });
+    const ro = { ...o, progress: { index, revisions: revisions.length } };
+    const out = singleMachineShape(s) ? runRevision(s, r, seed, ro) : runPlatformRevision(s, r, seed, ro);
     results[r] = out.result;
     series[r] = out.series;
     events[r] = out.events;

@@ -42,11 +42,7 @@ export function sampleIntervalPs(durationPs: number, o: SamplingOptions): number
 }
 
 /** Start sampling `fabric` for a run of `durationPs` (before fabric.run()). */
-export function startSampling(
-  fabric: Fabric,
-  durationPs: number,
-  o: SamplingOptions,
-): FabricSampler {
+export function startSampling(fabric: Fabric, durationPs: number, o: SamplingOptions): FabricSampler {
   return sampleFabric(fabric, {
     untilNs: durationPs / 1000,
     intervalPs: sampleIntervalPs(durationPs, o),

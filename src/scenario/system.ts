@@ -24,7 +24,7 @@ export type SystemAddresses = P2pAddresses;
 /** A booted system with its drivers bound. */
 export type BootedSystem = P2pSystem;
 
-function nicTph(s: Scenario): TphRequesterDesc {
+export function nicTph(s: Scenario): TphRequesterDesc {
   const base = { modes: ["ns", "ds"] as const, ext: s.nic.extended };
   return s.nic.stTable === "table"
     ? { ...base, location: "cap", tableSize: s.nic.tableSize }
@@ -32,7 +32,7 @@ function nicTph(s: Scenario): TphRequesterDesc {
 }
 
 /** st_info per CPU from the scenario's steering tags (volatile -> vm, else pm). */
-function stInfo(s: Scenario): Record<string, StInfoFields> {
+export function stInfo(s: Scenario): Record<string, StInfoFields> {
   const out: Record<string, StInfoFields> = {};
   for (const t of s.host.steeringTags) {
     const half = {
