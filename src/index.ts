@@ -102,7 +102,13 @@ export { type CheckResult, runCatalogue, runCheck, type Verdict } from "./report
 
 // The discrete-event engine and the TLP-level fabric.
 export { Simulator } from "./sim/engine.js";
-export { buildFabric, Fabric, type FabricDesc } from "./hw/fabric/fabric.js";
+export {
+  buildFabric,
+  Fabric,
+  type FabricAcceleratorDesc,
+  type FabricDesc,
+  type FabricNicDesc,
+} from "./hw/fabric/fabric.js";
 
 // Scenarios: files, runs, results.
 export { loadScenario, parseScenario } from "./scenario/load.js";
@@ -138,6 +144,14 @@ export type {
 } from "./scenario/result.js";
 export type { DocRow, Infer } from "./scenario/schema.js";
 export type { CpuTag } from "./hw/fabric/host.js";
+export type {
+  LaidFunction,
+  LaidKind,
+  LaidNode,
+  PlatformDeviceKind,
+  PlatformLayout,
+  PlatformLink,
+} from "./hw/platform.js";
 export type { FabricParamsInput } from "./hw/fabric/params.js";
 export type { FlowSpec } from "./hw/fabric/flow-spec.js";
 export type { PublishedTagFn } from "./hw/fabric/snapshot.js";

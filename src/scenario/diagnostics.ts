@@ -3,9 +3,11 @@
  * stable code, a severity, a message and the scenario key path it concerns; those that depend on
  * the kernel revision list the revisions they were seen on. Codes are documented in README.md.
  */
+
 import type { TagNamespace } from "../hw/fabric/accelerator.js";
 import type { RevisionName } from "../kernel/revision.js";
 import { sizeRange } from "./flow-shape.js";
+import { bufferDevice } from "./platform.js";
 import type { RevisionResult } from "./result.js";
 import type { FlowDesc, Scenario } from "./scenario-schema.js";
 import { formatPath, type Path } from "./schema.js";
@@ -92,6 +94,8 @@ function overlaps(s: Scenario): Diagnostic[] {
   s.buffers.forEach((b, i) => {
     for (let j = 0; j < i; j++) {
       const a = s.buffers[j]!;
+      // Buffers of different accelerators live in different BARs.
+      if (bufferDevice(s, a.name) !== bufferDevice(s, b.name)) continue;
       if (b.offset < a.offset + a.length && a.offset < b.offset + b.length)
         out.push(
           diag(

@@ -12,6 +12,7 @@ import {
   uniformSize,
 } from "../hw/fabric/flow-spec.js";
 import { VFIO_DMA_BUF_TPH_ST, VFIO_DMA_BUF_TPH_ST_EXT } from "../kernel/include/uapi/linux/vfio.js";
+import type { Kernel } from "../kernel/kernel.js";
 import { shapeSpec } from "./flow-shape.js";
 import type { FlowDesc, Scenario, SizeDist } from "./scenario-schema.js";
 import type { Session } from "./setup.js";
@@ -54,7 +55,7 @@ function ownerIntent(s: Scenario, f: FlowDesc, intents: OwnerIntents): FlowExpec
 /** The fabric's description of flow `f`, using the key the MR has now and the owner's intent. */
 export function flowSpec(
   s: Scenario,
-  ses: Session,
+  ses: Pick<Session, "mrs">,
   f: FlowDesc,
   intents: OwnerIntents = new Map(),
 ): FlowSpec {
@@ -126,7 +127,7 @@ export function mergeEntries(table: readonly StTableEntry[], added: readonly StT
  */
 export function publishedTag(
   s: Scenario,
-  ses: Session,
+  ses: Pick<Session, "buffers"> & { readonly sys: { readonly k: Kernel } },
   ns: TagNamespace,
   flow: string,
 ): number | null | undefined {

@@ -21,7 +21,7 @@ import {
   real,
   type Schema,
 } from "./schema.js";
-import { defaultsOf, type Field, type Fields, object, withDefault } from "./schema-object.js";
+import { defaultsOf, type Field, type Fields, object, optional, withDefault } from "./schema-object.js";
 import { formatTimePs, parseQuantity, type QuantityKind } from "./units.js";
 
 /** Units of the tree that scenario files write with a unit, and their size in the base unit. */
@@ -121,6 +121,21 @@ export function treeFields(tree: object): Fields {
       const sub = object(treeFields(node));
       out[key] = withDefault(sub, defaultsOf(sub), `${key} parameters`);
     }
+  }
+  return out;
+}
+
+/**
+ * The same fields, every one optional (nested sections too): a device's own values over the
+ * scenario's section (a platform's per-device parameters); what it leaves out comes from there.
+ */
+export function optionalTreeFields(tree: object): Fields {
+  const out: Fields = {};
+  for (const [key, node] of Object.entries(tree)) {
+    const unit = isSpec(node) && node.unit && !UNIT_KIND[node.unit] ? ` [${node.unit}]` : "";
+    out[key] = isSpec(node)
+      ? optional(leafSchema(node), `${node.doc}${unit}`)
+      : optional(object(optionalTreeFields(node)), `${key} parameters`);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 import { InputError, type Issue } from "../base/errors.js";
 import { tooLargeError } from "../base/input-file.js";
 import { checkBudget } from "./budget.js";
+import { withDeviceSections } from "./platform.js";
 import { checkScenario } from "./scenario-check.js";
 import { type Scenario, scenarioSchema } from "./scenario-schema.js";
 import { BAD } from "./schema.js";
@@ -43,7 +44,8 @@ export function parseScenario(
   // Trace files next (their problems are FILE:LINE of the trace), then the cross-field checks.
   const reader: TraceReader | undefined = readFile && { scenarioFile: file, readFile };
   const traced = readTraces(parsed.flows, reader, r);
-  const s: Scenario = traced.flows === parsed.flows ? parsed : { ...parsed, flows: traced.flows };
+  const withTraces: Scenario = traced.flows === parsed.flows ? parsed : { ...parsed, flows: traced.flows };
+  const s = withDeviceSections(withTraces);
   checkScenario(s, r);
   // The budget's estimates need a scenario that is consistent otherwise.
   if (r.issues.length === 0 && traced.issues.length === 0) checkBudget(s, r);

@@ -1,6 +1,7 @@
 /**
  * The data path's results plus the kernel model's invariants, as a run reports them per revision
- * (result.ts): flows, links by role, completers by partition, consumers, TLP and byte counts.
+ * (result.ts): flows, links and completers keyed by the platform's names (`rp0-sw0`, `sw0-acc0`,
+ * `acc0`, `host`), completers by partition, consumers, TLP and byte counts.
  */
 import type { LookupStats } from "../hw/fabric/cache.js";
 import type { FabricResults } from "../hw/fabric/results.js";
@@ -16,15 +17,6 @@ import type {
   RevisionResult,
   RunConfig,
 } from "./result.js";
-import type { SystemAddresses } from "./system.js";
-
-/** Link names by role: the link of the NIC, of the accelerator, of the switch's upstream port. */
-export function linkRole(a: SystemAddresses, bdf: string): string {
-  if (bdf === a.nic) return "nic";
-  if (bdf === a.accelerator) return "accelerator";
-  if (bdf === a.switchPorts[0]) return "switch-uplink";
-  return bdf;
-}
 
 /** Found / not found, in total and split into the write path and the read path. */
 function lookups(w: LookupStats, r: LookupStats, local: boolean): PartitionResult {
@@ -49,11 +41,11 @@ function sum(xs: readonly LookupStats[]): LookupStats {
 
 function completers(fr: FabricResults): Record<string, CompleterResult> {
   const out: Record<string, CompleterResult> = {};
-  if (fr.accelerator) {
+  for (const [name, a] of Object.entries(fr.accelerators)) {
     const partitions = Object.fromEntries(
-      fr.accelerator.partitions.map((p, i) => [`p${i}`, lookups(p.write, p.read, true)]),
+      a.partitions.map((p, i) => [`p${i}`, lookups(p.write, p.read, true)]),
     );
-    out.accelerator = { partitions, hbmBytes: fr.accelerator.hbmReadBytes + fr.accelerator.hbmWriteBytes };
+    out[name] = { partitions, hbmBytes: a.hbmReadBytes + a.hbmWriteBytes };
   }
   const h = fr.host;
   const llc = lookups(sum(h.llc.map((p) => p.write)), sum(h.llc.map((p) => p.read)), false);
@@ -114,7 +106,6 @@ function ledgerSum(flows: readonly FlowResult[]): ByteLedger {
 
 export function toRevisionResult(
   fr: FabricResults,
-  a: SystemAddresses,
   kernel: readonly { at: string; report: InvariantReport }[],
 ): RevisionResult {
   const flows: Record<string, FlowResult> = {};
@@ -129,8 +120,8 @@ export function toRevisionResult(
       };
   }
   const links: Record<string, LinkResult> = {};
-  for (const [bdf, l] of Object.entries(fr.links)) {
-    links[linkRole(a, bdf)] = {
+  for (const [name, l] of Object.entries(fr.links)) {
+    links[name] = {
       utilization: Math.max(l.up.utilization, l.down.utilization),
       up: l.up.utilization,
       down: l.down.utilization,
@@ -161,9 +152,9 @@ export function toRevisionResult(
   };
 }
 
-/** Links by role with their addresses and width (the effective topology, for the report's config). */
-export function linksByRole(fr: FabricResults, a: SystemAddresses): RunConfig["links"] {
+/** Links by name with their addresses and width (the effective tree, for the report's config). */
+export function linksByName(fr: FabricResults): RunConfig["links"] {
   return Object.fromEntries(
-    Object.entries(fr.links).map(([bdf, l]) => [linkRole(a, bdf), { bdf, gen: l.gen, width: l.width }]),
+    Object.entries(fr.links).map(([name, l]) => [name, { bdf: l.bdf, gen: l.gen, width: l.width }]),
   );
 }

@@ -29,8 +29,10 @@ import {
 } from "./fabric-adapter.js";
 import { fabricParamsOf } from "./fabric-params.js";
 import { kernelCallRows } from "./kernel-calls.js";
+import { scenarioLayout, scenarioPlatform, singleMachineShape } from "./platform.js";
+import { runPlatformRevision } from "./platform-run.js";
 import type { RevisionResult, RunConfig, RunOutcome } from "./result.js";
-import { linksByRole, toRevisionResult } from "./results-convert.js";
+import { linksByName, toRevisionResult } from "./results-convert.js";
 import {
   finishSeries,
   type RunProgress,
@@ -149,6 +151,7 @@ export function runRevision(
     topology: sys.k.topology,
     nic: sys.nicHw,
     accelerator: { fn: sys.acc.pdev.fn, bar: 0, stTable: initialStTable(s) },
+    layout: scenarioLayout(s),
     host: { firmware: firmwareDesc(s) },
     params: fabricParamsOf(s),
     flows: s.flows.map((f) => flowSpec(s, ses, f, intents)),
@@ -167,19 +170,19 @@ export function runRevision(
   const sweeps: Sweep[] = [];
   const marks: TimelineMark[] = [];
   scheduleTimeline(fabric, s, ses, sweeps, intents, marks);
-  const sampler = startSampling(fabric, s.duration, sys.addresses, o);
+  const sampler = startSampling(fabric, s.duration, o);
   if (o.onProgress) {
     const at = { revision, index: o.progress?.index ?? 0, revisions: o.progress?.revisions ?? 1 };
     reportProgress(fabric, s.duration, at, o.onProgress);
   }
   const fr = fabric.run(s.duration / 1000);
   sweeps.push({ at: "end", report: checkInvariants(sys.k, { ibdevs: [sys.ib] }) });
-  const result = toRevisionResult(fr, sys.addresses, sweeps);
+  const result = toRevisionResult(fr, sweeps);
   return {
     result,
     steps: ses.steps,
     probe,
-    links: linksByRole(fr, sys.addresses),
+    links: linksByName(fr),
     series: finishSeries(sampler, result),
     events: runEvents(ses.steps, marks),
     trace: o.trace ? fabric.trace() : [],
@@ -199,7 +202,8 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunOutcome {
   const seen = new Map<RevisionName, { result: RevisionResult; probe: TagProbe }>();
   let links: RunConfig["links"] = {};
   for (const [index, r] of revisions.entries()) {
-    const out = runRevision(s, r, seed, { ...o, progress: { index, revisions: revisions.length } });
+    const ro = { ...o, progress: { index, revisions: revisions.length } };
+    const out = singleMachineShape(s) ? runRevision(s, r, seed, ro) : runPlatformRevision(s, r, seed, ro);
     results[r] = out.result;
     series[r] = out.series;
     events[r] = out.events;
@@ -211,7 +215,7 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunOutcome {
   const diagnostics = [...scenarioDiagnostics(s), ...runDiagnostics(s, seen)];
   const config: RunConfig = {
     durationNs: s.duration / 1000,
-    topology: s.topology,
+    topology: scenarioPlatform(s).source,
     links,
     params: resolveFabricParams(fabricParamsOf(s)),
   };

@@ -9,8 +9,6 @@ import { type FabricSampler, sampleFabric } from "../hw/fabric/sampler.js";
 import { DEFAULT_MAX_SAMPLES, defaultSampleIntervalPs, schedulePeriodic } from "../sim/sampler.js";
 import type { Series } from "../sim/series.js";
 import type { RevisionResult } from "./result.js";
-import { linkRole } from "./results-convert.js";
-import type { SystemAddresses } from "./system.js";
 
 export interface SamplingOptions {
   /** Sampling interval in ps (default: defaultSampleIntervalPs of the duration; at least 1 ns). */
@@ -44,17 +42,11 @@ export function sampleIntervalPs(durationPs: number, o: SamplingOptions): number
 }
 
 /** Start sampling `fabric` for a run of `durationPs` (before fabric.run()). */
-export function startSampling(
-  fabric: Fabric,
-  durationPs: number,
-  addresses: SystemAddresses,
-  o: SamplingOptions,
-): FabricSampler {
+export function startSampling(fabric: Fabric, durationPs: number, o: SamplingOptions): FabricSampler {
   return sampleFabric(fabric, {
     untilNs: durationPs / 1000,
     intervalPs: sampleIntervalPs(durationPs, o),
     ...(o.maxSamples === undefined ? {} : { maxSamples: o.maxSamples }),
-    linkName: (bdf) => linkRole(addresses, bdf),
   });
 }
 

@@ -5,6 +5,7 @@
 import { validateLinkConfig } from "../pcie/link.js";
 import { checkFabricParams, fabricParamsOf } from "./fabric-params.js";
 import { checkFlowShape } from "./flow-shape.js";
+import { checkPlatform } from "./platform.js";
 import type { Scenario } from "./scenario-schema.js";
 import type { Path, Reporter } from "./schema.js";
 
@@ -170,6 +171,7 @@ export function checkScenario(s: Scenario, r: Reporter): void {
   checkSteering(s, r);
   checkBuffers(s, r);
   const mrs = checkSetup(s, r);
+  checkPlatform(s, r);
   checkFlows(s, mrs, r);
   checkTimeline(s, mrs, r);
 }

@@ -9,6 +9,7 @@ import { FLOW_OPS } from "../hw/fabric/flow-spec.js";
 import { parseRevisionSpec, REVISION_NAMES, type RevisionName } from "../kernel/revision.js";
 import { fabricSection } from "./fabric-params.js";
 import { shapeFields } from "./flow-shape.js";
+import { platformSchema } from "./platform-schema.js";
 import {
   BAD,
   boolean,
@@ -83,8 +84,8 @@ const host = object({
   ),
 });
 
-const nic = object({
-  ...fabricSection("nic"),
+/** The NIC's kernel-side keys (config space, firmware), next to its data path parameters. */
+export const NIC_KERNEL_FIELDS = {
   stTable: withDefault(
     oneOf(["table", "direct"] as const),
     "table",
@@ -104,7 +105,8 @@ const nic = object({
     "pcie-tph.md section 1",
   ),
   mkeyPcieTph: withDefault(boolean(), true, "firmware capability mkey_pcie_tph", "src/hw/mlx5/device.ts"),
-});
+};
+const nic = object({ ...fabricSection("nic"), ...NIC_KERNEL_FIELDS });
 
 /** What the owner means by a tag: its device's ingress puts data with it in `partition`, applying `op`. */
 const steering = {
@@ -136,8 +138,8 @@ const stTableEntry = object({
   op: withDefault(integer({ min: -1, max: 0xffff }), -1, "in-flight operation (-1: none)"),
 });
 
-const accelerator = object({
-  ...fabricSection("accelerator"),
+/** The accelerator's kernel-side keys, next to its data path parameters. */
+export const ACCELERATOR_KERNEL_FIELDS = {
   completer: withDefault(
     COMPLETER,
     "ext",
@@ -156,9 +158,11 @@ const accelerator = object({
     [],
     "extra entries of the owner's device table (tag -> partition, op); buffers' tph adds its own",
   ),
-});
+};
+const accelerator = object({ ...fabricSection("accelerator"), ...ACCELERATOR_KERNEL_FIELDS });
 
-const link = object({
+/** The `link` section: every link's default generation and width, and the link layer's parameters. */
+export const LINK_SCHEMA = object({
   ...fabricSection("link"),
   gen: withDefault(
     integer({ min: 1, max: 6 }),
@@ -179,6 +183,7 @@ const section = <K extends "switch" | "rootComplex" | "metrics">(name: K) => obj
 
 const buffer = object({
   name: required(NAME, "referenced by mrs[].buffer and timeline set-tph"),
+  device: optional(NAME, "the accelerator exporting it (a platform device; default: the only one)"),
   offset: withDefault(quantity("size"), 0, "offset into BAR 0 (page aligned)"),
   length: required(quantity("size", { min: 4096 }), "bytes exported (page aligned)"),
   tph: optional(
@@ -196,6 +201,7 @@ const dmah = object({
 
 const mr = object({
   name: required(NAME, "referenced by flows[].mr"),
+  nic: optional(NAME, "the NIC it is registered on, which carries its flows (default: the only one)"),
   buffer: optional(NAME, "a dma-buf MR on this buffer (ibv_reg_mr_ex with fd)"),
   host: optional(
     quantity("size", { min: 4096, max: 2 ** 39 }),
@@ -334,12 +340,15 @@ export const scenarioSchema = object({
     ["mainline", "v11", "proposed"],
     "kernel revisions to compare (overridden by --revision)",
   ),
-  topology: withDefault(
+  topology: optional(
     oneOf(TOPOLOGY_KINDS),
-    "switch",
-    "switch: NIC and accelerator below one PCIe switch; root-complex: each on its own Root Port",
+    "shorthand for platform: {preset: switch | root-complex} (default switch): NIC and accelerator below one PCIe switch, or each on its own Root Port",
   ),
-  link: withDefault(link, defaultsOf(link), "every PCIe link"),
+  platform: optional(
+    platformSchema(NIC_KERNEL_FIELDS, ACCELERATOR_KERNEL_FIELDS),
+    "the machine's PCIe tree: Root Ports, switches, NICs and accelerators (or a preset); see tphlab run --platforms",
+  ),
+  link: withDefault(LINK_SCHEMA, defaultsOf(LINK_SCHEMA), "every PCIe link (a platform's default link)"),
   switch: withDefault(section("switch"), defaultsOf(section("switch")), "the PCIe switch"),
   rootComplex: withDefault(section("rootComplex"), defaultsOf(section("rootComplex")), "the root complex"),
   host: withDefault(host, defaultsOf(host), "the host: CPUs, caches, memory, ACPI steering tags"),
@@ -364,3 +373,4 @@ export type TimelineEvent = Scenario["timeline"][number];
 export type MrDesc = Scenario["mrs"][number];
 export type BufferDesc = Scenario["buffers"][number];
 export type DmahDesc = Scenario["dmah"][number];
+export type PlatformBlock = NonNullable<Scenario["platform"]>;

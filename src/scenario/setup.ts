@@ -107,7 +107,7 @@ export function setTph(owner: Libc, devFd: number, dmabufFd: number, t: TphSet):
   return kret(owner, vfioSetDmaBufTph(owner, devFd, { fd: dmabufFd, flags: dmaBufTphFlags(t), ...t }));
 }
 
-function exportBuffers(
+export function exportBuffers(
   s: Scenario,
   owner: Libc,
   app: Libc,
@@ -135,7 +135,12 @@ function exportBuffers(
   return out;
 }
 
-function allocDmahs(s: Scenario, app: Libc, pd: IbvPd | null, steps: Step[]): Map<string, IbvDmah | null> {
+export function allocDmahs(
+  s: Scenario,
+  app: Libc,
+  pd: IbvPd | null,
+  steps: Step[],
+): Map<string, IbvDmah | null> {
   const out = new Map<string, IbvDmah | null>();
   for (const d of s.dmah) {
     const memType = d.memType === "volatile" ? IBV_TPH_MEM_TYPE_VM : IBV_TPH_MEM_TYPE_PM;

@@ -15,6 +15,7 @@ import {
 } from "../kernel/p2p-system.js";
 import type { RevisionName } from "../kernel/revision.js";
 import { fabricParamsOf } from "./fabric-params.js";
+import { singleMachineShape } from "./platform.js";
 import { COMPLETER_NAMES, type Scenario } from "./scenario-schema.js";
 
 /** The PCI addresses of a scenario's functions. */
@@ -23,7 +24,7 @@ export type SystemAddresses = P2pAddresses;
 /** A booted system with its drivers bound. */
 export type BootedSystem = P2pSystem;
 
-function nicTph(s: Scenario): TphRequesterDesc {
+export function nicTph(s: Scenario): TphRequesterDesc {
   const base = { modes: ["ns", "ds"] as const, ext: s.nic.extended };
   return s.nic.stTable === "table"
     ? { ...base, location: "cap", tableSize: s.nic.tableSize }
@@ -31,7 +32,7 @@ function nicTph(s: Scenario): TphRequesterDesc {
 }
 
 /** st_info per CPU from the scenario's steering tags (volatile -> vm, else pm). */
-function stInfo(s: Scenario): Record<string, StInfoFields> {
+export function stInfo(s: Scenario): Record<string, StInfoFields> {
   const out: Record<string, StInfoFields> = {};
   for (const t of s.host.steeringTags) {
     const half = {
@@ -47,7 +48,7 @@ function stInfo(s: Scenario): Record<string, StInfoFields> {
 /** The machine `s` describes (no register BAR 2, no sibling function). */
 function systemOptions(s: Scenario): Omit<P2pSystemOptions, "revision"> {
   return {
-    topology: s.topology,
+    topology: singleMachineShape(s) ?? "switch",
     link: { speed: s.link.gen, width: s.link.width },
     rpCompleter: COMPLETER_NAMES[s.host.rootPortCompleter],
     accCompleter: COMPLETER_NAMES[s.accelerator.completer],

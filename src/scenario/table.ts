@@ -116,6 +116,29 @@ function busiest(x: RevisionResult): string {
   return u < 0 ? "-" : `${best} ${pct(u)}`;
 }
 
+/**
+ * Every link, busiest first (its busier direction's highest load over the revisions), so the link
+ * that saturates first heads the list: "up / down" busy per revision.
+ */
+function linkRows(revs: readonly RevisionName[], res: Res): Row[] {
+  const names = Object.keys(res(revs[0]!).links);
+  const load = (n: string) =>
+    Math.max(...revs.map((r) => res(r).links[n]).map((l) => (l ? Math.max(l.up, l.down) : 0)));
+  const sorted = [...names].sort((a, b) => load(b) - load(a) || a.localeCompare(b));
+  const rows: Row[] = [["links, busiest first (up / down busy)"]];
+  for (const n of sorted) {
+    const l = res(revs[0]!).links[n]!;
+    rows.push([
+      `  ${n} (Gen${l.gen} x${l.width})`,
+      ...revs.map((r) => {
+        const x = res(r).links[n];
+        return x ? `${pct(x.up)} / ${pct(x.down)}` : "-";
+      }),
+    ]);
+  }
+  return rows;
+}
+
 function metricRows(revs: readonly RevisionName[], res: Res): Row[] {
   const cells = (f: (x: RevisionResult) => string) => revs.map((r) => f(res(r)));
   const first = res(revs[0]!);
@@ -132,6 +155,7 @@ function metricRows(revs: readonly RevisionName[], res: Res): Row[] {
     rows.push(...completerRows(c, revs, res));
   }
   rows.push(["busiest link (direction, busy)", ...cells(busiest)]);
+  rows.push(...linkRows(revs, res));
   const broken = (x: RevisionResult) => Object.values(x.invariants).filter((i) => !i.ok).length;
   rows.push(["invariants broken", ...cells((x) => String(broken(x)))]);
   return rows;

@@ -104,7 +104,7 @@ describe("tphlab run: progress, --sample, series and events", () => {
     ]);
     expect(j.series.v11.intervalNs).toBe(2000);
     expect(j.series.v11.t).toEqual([2000, 4000, 6000, 8000, 10000, 12000, 14000, 16000, 18000, 20000]);
-    expect(j.series.v11.tracks["link.nic.up.utilization"].agg).toBe("mean");
+    expect(j.series.v11.tracks["link.sw0-nic0.up.utilization"].agg).toBe("mean");
     expect(j.events.v11.map((e: { kind: string }) => e.kind)).toContain("revoke");
     // A track's numbers are one line of the JSON text.
     expect(io.out).toMatch(/\n {6}"t": \[2000, 4000, 6000, [\d, ]+\],\n/);

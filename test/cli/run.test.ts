@@ -60,7 +60,7 @@ describe("tphlab run", () => {
     const lines = r.err.trimEnd().split("\n");
     expect(lines).toEqual([
       "tphlab run: s.yaml:2:11: duration: expected a time such as 150ns, in 1ps..10ms, found \"20 lightyears\": unknown unit 'lightyears' (use ps, ns, us, µs, ms, s)",
-      "tphlab run: s.yaml:3:1: extra: unknown key (allowed: name, description, seed, duration, revisions, topology, link, switch, rootComplex, host, accelerator, nic, metrics, buffers, dmah, mrs, flows, timeline)",
+      "tphlab run: s.yaml:3:1: extra: unknown key (allowed: name, description, seed, duration, revisions, topology, platform, link, switch, rootComplex, host, accelerator, nic, metrics, buffers, dmah, mrs, flows, timeline)",
       'tphlab run: s.yaml:6:24: flows[0].op: expected one of write, read, send, found "erase"',
     ]);
   });

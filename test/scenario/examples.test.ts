@@ -14,7 +14,7 @@ function run(file: string, tweak: (text: string) => string = (t) => t, revisions
   return (r: RevisionName): RevisionResult => o.report.results[r]!;
 }
 
-const part = (r: RevisionResult, p: string) => r.completers.accelerator!.partitions[p]!;
+const part = (r: RevisionResult, p: string) => r.completers.acc0!.partitions[p]!;
 const allOk = (r: RevisionResult) => Object.values(r.invariants).every((i) => i.ok);
 
 describe("examples", () => {
@@ -29,14 +29,14 @@ describe("examples", () => {
     for (const rev of ["v11", "proposed"] as const) {
       expect(r(rev).tlps.withTph).toBe(r(rev).tlps.total);
       expect(part(r(rev), "p1").hits).toBeGreaterThan(0);
-      expect(r(rev).completers.accelerator!.hbmBytes).toBe(0);
+      expect(r(rev).completers.acc0!.hbmBytes).toBe(0);
       expect(allOk(r(rev))).toBe(true);
     }
     expect(r("mainline").tlps.withTph).toBe(0);
     // The engine looks where the owner meant the data to go (partition 1) and finds nothing there.
     expect(part(r("mainline"), "p1").hits).toBe(0);
     expect(part(r("mainline"), "p1").misses).toBeGreaterThan(0);
-    expect(r("mainline").completers.accelerator!.hbmBytes).toBeGreaterThan(0);
+    expect(r("mainline").completers.acc0!.hbmBytes).toBeGreaterThan(0);
     // Data already in the right partition is consumed far sooner.
     expect(r("v11").consumers.write!.timeToConsumeNs.p50!).toBeLessThan(
       r("mainline").consumers.write!.timeToConsumeNs.p50!,

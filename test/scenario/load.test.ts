@@ -1,8 +1,10 @@
 /** Loading scenario files: every problem at once, with FILE:LINE:COL and path; nothing crashes. */
+
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/base/errors.js";
 import { loadScenario, parseScenario } from "../../src/scenario/load.js";
+import { scenarioPlatform } from "../../src/scenario/platform.js";
 import { assertProperty } from "../support/fc.js";
 
 const GOOD = `name: ok
@@ -32,7 +34,8 @@ describe("parseScenario", () => {
     const s = parseScenario(GOOD, "f.yaml");
     expect(s.duration).toBe(50_000_000);
     expect(s.revisions).toEqual(["mainline", "v11", "proposed"]);
-    expect(s.topology).toBe("switch");
+    expect(s.topology).toBeUndefined();
+    expect(scenarioPlatform(s).source).toBe("switch"); // the shorthand's default
     expect(s.nic.stTable).toBe("table");
     expect(s.buffers[0]).toEqual({
       name: "hbm",
@@ -57,7 +60,7 @@ describe("parseScenario", () => {
       .replace("op: write", "op: wirte");
     expect(problems(bad)).toEqual([
       "f.yaml:2:11: duration: expected a time such as 150ns, in 1ps..10ms, found 50: a number needs a unit (ps, ns, us, µs, ms, s)",
-      "f.yaml:3:1: colour: unknown key (allowed: name, description, seed, duration, revisions, topology, link, switch, rootComplex, host, accelerator, nic, metrics, buffers, dmah, mrs, flows, timeline)",
+      "f.yaml:3:1: colour: unknown key (allowed: name, description, seed, duration, revisions, topology, platform, link, switch, rootComplex, host, accelerator, nic, metrics, buffers, dmah, mrs, flows, timeline)",
       "f.yaml:6:13: buffers[0].length: expected a size such as 4KiB or 4096, in >= 4KiB, found \"2 MiBs\": unknown unit 'MiBs' (use B, KiB, MiB, GiB, KB, MB, GB)",
       "f.yaml:11:20: flows[0].op: expected one of write, read, send, found \"wirte\" (did you mean 'write'?)",
     ]);
@@ -99,7 +102,7 @@ describe("parseScenario", () => {
     expect(problems("name: x\nflows: [\n  {a: 1\n")[0]).toMatch(/^f\.yaml:\d+:\d+: /);
     expect(problems("a: 1\na: 2\n")).toEqual(["f.yaml:2:1: Map keys must be unique"]);
     expect(problems("")).toEqual([
-      "f.yaml:1:1: expected a mapping (keys: name, description, seed, duration, revisions, topology, link, switch, rootComplex, host, accelerator, nic, metrics, buffers, dmah, mrs, flows, timeline), found nothing (an empty value)",
+      "f.yaml:1:1: expected a mapping (keys: name, description, seed, duration, revisions, topology, platform, link, switch, rootComplex, host, accelerator, nic, metrics, buffers, dmah, mrs, flows, timeline), found nothing (an empty value)",
     ]);
   });
 
@@ -118,7 +121,7 @@ timeline: [{ at: -2ns, action: unrevoke }]
       expect.stringMatching(/^f\.yaml:3:1: constructor: unknown key \(allowed: name, /),
       "f.yaml:4:16: duration: unsupported tag !foo (scenario files use plain YAML values)",
       expect.stringMatching(
-        /^f\.yaml:5:30: mrs\[0\]\.toString: unknown key \(allowed: name, buffer, host, dmah\)$/,
+        /^f\.yaml:5:30: mrs\[0\]\.toString: unknown key \(allowed: name, nic, buffer, host, dmah\)$/,
       ),
       "f.yaml:7:53: flows[0].start: expected a value in >= 0ps, found -1us",
       "f.yaml:7:67: flows[0].offset: expected a value in >= 0B, found -4096B",

@@ -135,7 +135,7 @@ flows:
 `);
     for (const rev of ALL) {
       const links = o.report.results[rev]!.links;
-      expect(links.nic!.up, rev).toBeGreaterThan(0.9); // the NIC's link is the bottleneck
+      expect(links["sw0-nic0"]!.up, rev).toBeGreaterThan(0.9); // the NIC's link is the bottleneck
       for (const l of Object.values(links))
         for (const u of [l.up, l.down, l.utilization]) expect(u, rev).toBeLessThanOrEqual(1);
     }
@@ -175,7 +175,7 @@ flows: [{ name: w, op: write, mr: acc, size: 4KiB, rate: 100Gb/s }]
 `,
       ["proposed"],
     );
-    const p1 = o.report.results.proposed!.completers.accelerator!.partitions.p1!;
+    const p1 = o.report.results.proposed!.completers.acc0!.partitions.p1!;
     expect(p1.read.hits).toBeGreaterThan(0);
     expect(p1.read.misses).toBe(0);
     expect(p1.hits).toBe(p1.write.hits + p1.read.hits);
@@ -229,7 +229,7 @@ flows: [{ name: w, op: write, mr: acc, size: 4KiB, rate: 100Gb/s }]
     expect(r.tlps.withTph).toBeGreaterThan(0);
     expect(r.tlps.stale).toBe(0);
     expect(r.bytesMisdirected).toBe(0);
-    expect(r.completers.accelerator!.partitions.p1!.read.hits).toBeGreaterThan(0);
+    expect(r.completers.acc0!.partitions.p1!.read.hits).toBeGreaterThan(0);
   });
 
   it("after a new SET the old tag is stale and, mapping elsewhere, misdirected", () => {

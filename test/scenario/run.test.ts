@@ -57,7 +57,7 @@ describe("runScenario", () => {
     expect(r.seed).toBe(3);
     expect(Object.keys(r.config)).toEqual(["durationNs", "topology", "links", "params"]);
     expect(r.config.durationNs).toBe(30_000);
-    expect(r.config.links.nic).toEqual({ bdf: expect.any(String), gen: 4, width: 16 }); // the schema's default link
+    expect(r.config.links["sw0-nic0"]).toEqual({ bdf: "0000:03:00.0", gen: 4, width: 16 }); // the schema's default link
     expect(r.config.params.link.mps).toBe(256);
     for (const c of r.kernelCalls) {
       expect(Object.keys(c)).toEqual(["atNs", "who", "call", "differs", "returns"]);
@@ -96,13 +96,13 @@ describe("runScenario", () => {
       expect(Object.keys(f.bytes as object)).toEqual(["offered", "delivered", "lost", "inFlight"]);
     }
     expect(Object.keys(v.flows.r.roundTripNs)).toEqual(["p50", "p99"]);
-    expect(Object.keys(v.links).sort()).toEqual(["accelerator", "nic", "switch-uplink"]);
+    expect(Object.keys(v.links).sort()).toEqual(["rp0-sw0", "sw0-acc0", "sw0-nic0"]);
     for (const l of Object.values(v.links))
       expect(Object.keys(l as object)).toEqual(["utilization", "up", "down", "gen", "width", "tlpGbps"]);
-    expect(Object.keys(v.completers)).toEqual(["accelerator", "host"]);
-    expect(Object.keys(v.completers.accelerator)).toEqual(["partitions", "hbmBytes"]);
-    expect(Object.keys(v.completers.accelerator.partitions)).toEqual(["p0", "p1", "p2"]);
-    expect(Object.keys(v.completers.accelerator.partitions.p1)).toEqual(["hits", "misses", "write", "read"]);
+    expect(Object.keys(v.completers)).toEqual(["acc0", "host"]);
+    expect(Object.keys(v.completers.acc0)).toEqual(["partitions", "hbmBytes"]);
+    expect(Object.keys(v.completers.acc0.partitions)).toEqual(["p0", "p1", "p2"]);
+    expect(Object.keys(v.completers.acc0.partitions.p1)).toEqual(["hits", "misses", "write", "read"]);
     expect(Object.keys(v.completers.host.partitions)).toEqual(["l2", "llc"]);
     for (const c of Object.values(v.consumers)) {
       expect(Object.keys(c as object)).toEqual(["timeToConsumeNs", "utilization", "maxBacklog"]);

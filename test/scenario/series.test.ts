@@ -125,7 +125,7 @@ timeline: [{ at: 3us, action: revoke, by: memory-disable }]
     const s = parseScenario(text, "late.yaml");
     const o = runScenario(s);
     checkRunSeries(o, facts(s));
-    const up = o.report.series.v11!.tracks["link.accelerator.up.utilization"]!.values;
+    const up = o.report.series.v11!.tracks["link.sw0-acc0.up.utilization"]!.values;
     expect(Math.max(...(up as number[]))).toBe(1);
   }, 60_000);
 

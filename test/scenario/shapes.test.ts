@@ -232,7 +232,7 @@ describe("examples/bursty-writes.yaml", () => {
     expect(steady.p99!).toBeGreaterThan(5 * steady.p50!);
     // The bursty flow offers its rate only while on: 10 us of every 30 us from 20 us to 150 us.
     expect(v11.flows.bursty!.bytes.offered).toBeLessThan((300e9 * 50e-6) / 8 + 65536);
-    expect(out.mainline!.completers.accelerator!.partitions.p1!.read.hits).toBe(0);
+    expect(out.mainline!.completers.acc0!.partitions.p1!.read.hits).toBe(0);
     for (const r of [out.mainline!, v11])
       expect(r.bytes.offered).toBe(r.bytes.delivered + r.bytes.lost + r.bytes.inFlight);
   });

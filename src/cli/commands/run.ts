@@ -9,6 +9,7 @@
 import { inputError } from "../../base/errors.js";
 import { parameterReference, parameterRows } from "../../scenario/docs.js";
 import { loadScenario } from "../../scenario/load.js";
+import { platformCatalogue, renderPlatformCatalogue } from "../../scenario/platform-catalogue.js";
 import { reportJson } from "../../scenario/result.js";
 import { runScenario } from "../../scenario/run.js";
 import type { RunProgress } from "../../scenario/sampling.js";
@@ -70,6 +71,11 @@ export function runProgress(
 }
 
 function run(flags: Flags, io: Io): number {
+  if (flags.bool("platforms")) {
+    const all = platformCatalogue();
+    io.stdout(flags.bool("json") ? `${JSON.stringify(all, null, 2)}\n` : renderPlatformCatalogue(all));
+    return 0;
+  }
   if (flags.bool("params")) {
     io.stdout(flags.bool("json") ? `${JSON.stringify(parameterRows(), null, 2)}\n` : parameterReference());
     return 0;
@@ -107,6 +113,7 @@ export const runCommand: Command = {
     "FILE|EXAMPLE [--revision LIST]... [--seed N] [--sample INTERVAL] [--json] [--report FILE.html]",
     "FILE|EXAMPLE --trace FILE.pftrace|FILE.json [--trace-window A..B] [--trace-max-events N]",
     "--params [--json]",
+    "--platforms [--json]",
   ],
   options: [
     { ...REVISION_OPTION, help: `${REVISION_OPTION.help} (default: the file's 'revisions')` },
@@ -114,6 +121,7 @@ export const runCommand: Command = {
     SAMPLE_OPTION,
     { name: "params", help: "list every parameter a scenario may set, with defaults and sources" },
     ...RUN_OUTPUT_OPTIONS,
+    { name: "platforms", help: "list the preset platforms (platform: {preset: NAME}) with their trees" },
   ],
   args: { name: "FILE", complete: "file" },
   notes: (io) => `EXAMPLE: a scenario shipped with tphlab, by name: ${shippedExamples(io).join(", ")}`,

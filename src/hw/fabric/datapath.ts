@@ -74,11 +74,21 @@ export class Datapath {
     this.receivers[node] = r;
   }
 
-  /** Call once every route exists: marks merge points and creates the event lanes. */
+  /**
+   * Call once the routes in use exist, and again after new ones were added: marks merge points
+   * (over every route built so far) and creates the new routes' event lanes.
+   */
   finalize(): void {
     this.routes.markMerges();
-    this.mergeLanes = this.routes.routes.map(() => this.sim.newLane());
-    this.sinkLanes = this.routes.routes.map(() => this.sim.newLane());
+    for (let r = this.mergeLanes.length; r < this.routes.routes.length; r++) {
+      this.mergeLanes.push(this.sim.newLane());
+      this.sinkLanes.push(this.sim.newLane());
+    }
+  }
+
+  /** Routes were added since the last finalize() (a flow re-pointed to a new completer). */
+  get stale(): boolean {
+    return this.mergeLanes.length !== this.routes.routes.length;
   }
 
   /** Put a filled batch (route, kind, count, pay, time set) on the fabric. */
@@ -159,6 +169,8 @@ export class Datapath {
     for (let s = begin; s < end; s++) {
       const port = rt.ports[rt.port[s]!]!;
       const lat = rt.lat[s]!;
+      const again = resume && s === begin;
+      if (rt.merge[s] && !again) return this.stopAt(s, slot, c0, c1, prev, prevRet, port, lat);
       if (rt.type[s] !== ST_LINK) {
         const pipe = rt.type[s] === ST_PIPE;
         // At the sink an MRd costs its header and the data it reads: the completer's memory path
@@ -176,8 +188,6 @@ export class Datapath {
         prev = undefined;
         continue;
       }
-      const again = resume && s === begin;
-      if (rt.merge[s] && !again) return this.stopAt(s, slot, c0, c1, prev, prevRet, port, lat);
       const tr = rt.credit[s]! >= 0 ? rt.trackers[rt.credit[s]!] : undefined;
       const prop = rt.prop[s]!;
       for (let i = c0; i < c1; i++) {
@@ -216,9 +226,12 @@ export class Datapath {
     lat: number,
   ): number {
     const b = this.batches;
+    // A link is cut-through (resumes at this arrival); a PIPE or SINK is store-and-forward and
+    // resumes from the last byte, adding its latency then.
+    const link = this.routes.type[s] === ST_LINK;
     for (let i = c0; i < c1; i++) {
       const svc = port.svc(this.wire[i]!);
-      const arr = Math.max(this.tF[i]!, this.tL[i]! - svc) + lat;
+      const arr = link ? Math.max(this.tF[i]!, this.tL[i]! - svc) + lat : this.tL[i]!;
       if (prev) prev.release(this.resv[i]!, arr + prevRet);
       b.time[slot * MAX_TLPS + i] = arr;
     }

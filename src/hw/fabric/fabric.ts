@@ -1,7 +1,10 @@
 /**
- * The TLP-level fabric: buildFabric(description) creates the links, switches, root complex, NIC,
- * accelerator and host from a hw Topology; the scenario layer adds flows, schedules timeline
- * callbacks (kernel actions: revoke, re-point, new tags), runs, and collects results.
+ * The TLP-level fabric: buildFabric(description) creates the links, switches, root complex, NICs,
+ * accelerators and host from a hw Topology (one NIC and one accelerator, or a platform's many,
+ * ../platform.ts); the scenario layer adds flows, schedules timeline callbacks (kernel actions:
+ * revoke, re-point, new tags), runs, and collects results. Each flow goes through one NIC
+ * (FlowSpec.nic) to the completer its MR's addresses decode at; several NICs writing into one
+ * accelerator share its link, ingress, cache and partitions.
  *
  * Hardware state the kernel model programs (mkeys, TPH registers, Memory Space Enable, the
  * accelerator owner's ST table) is read by the devices: the NIC's view of each flow is re-read at
@@ -20,16 +23,18 @@ import { Simulator } from "../../sim/engine.js";
 import { Rng } from "../../sim/random.js";
 import type { Mlx5Device } from "../mlx5/device.js";
 import type { PciFunction } from "../pci-function.js";
+import type { PlatformLayout } from "../platform.js";
 import type { PlatformFirmwareDesc } from "../platform-firmware.js";
 import type { Topology } from "../topology.js";
 import { AcceleratorModel, type StTableEntry } from "./accelerator.js";
 import { Datapath } from "./datapath.js";
 import { checkFlowSpecs, type FlowExpect, type FlowSpec } from "./flow-spec.js";
 import { FlowState } from "./flow-state.js";
-import { buildGraph, type FabricGraph } from "./graph.js";
+import { buildGraph, type FabricGraph, type GraphEndpoint } from "./graph.js";
 import { type CpuTag, cpuTagsFromFirmware, HostModel } from "./host.js";
 import { NicModel } from "./nic.js";
 import { type FabricParams, type FabricParamsInput, resolveFabricParams } from "./params.js";
+import { deviceParams } from "./platform/device-params.js";
 import { Port, psPerByteGBps } from "./port.js";
 import type { FabricResults, InvariantResult } from "./results.js";
 import { collectResults } from "./results-collect.js";
@@ -37,16 +42,31 @@ import { CLS_COMPLETION, CLS_NONPOSTED, CLS_POSTED, RouteTable, type Sink } from
 import { type PublishedTagFn, snapshotFlow } from "./snapshot.js";
 import { type TlpTraceRecord, Tracer } from "./trace.js";
 
+/** An accelerator: its function, the BAR its memory is in (default 0), an initial ST table. */
+export interface FabricAcceleratorDesc {
+  readonly fn: PciFunction;
+  readonly bar?: number;
+  readonly stTable?: readonly StTableEntry[];
+  /** This device's parameters over the fabric's `accelerator` section (cache, consumers, ...). */
+  readonly params?: FabricParamsInput["accelerator"];
+}
+/** A NIC and its parameters over the fabric's `nic` section (line rate, limits, engine). */
+export interface FabricNicDesc {
+  readonly device: Mlx5Device;
+  readonly params?: FabricParamsInput["nic"];
+}
+
 export interface FabricDesc {
   readonly topology: Topology;
-  /** The NIC (its PCI function must be in the topology). */
-  readonly nic: Mlx5Device;
-  /** The accelerator: its function, the BAR its memory is in (default 0), an initial ST table. */
-  readonly accelerator?: {
-    readonly fn: PciFunction;
-    readonly bar?: number;
-    readonly stTable?: readonly StTableEntry[];
-  };
+  /** The NIC (its PCI function must be in the topology); or give `nics`. */
+  readonly nic?: Mlx5Device;
+  /** Every NIC, in the order FlowSpec.nic counts them (instead of `nic`). */
+  readonly nics?: readonly FabricNicDesc[];
+  /** The accelerator; or give `accelerators`. */
+  readonly accelerator?: FabricAcceleratorDesc;
+  readonly accelerators?: readonly FabricAcceleratorDesc[];
+  /** The platform the topology was laid out from: names nodes and links, per-switch latency. */
+  readonly layout?: PlatformLayout;
   /** CPU steering tags: explicit, or from the platform firmware's _DSM description. */
   readonly host?: { readonly firmware?: PlatformFirmwareDesc; readonly cpuTags?: readonly CpuTag[] };
   readonly params?: FabricParamsInput;
@@ -59,6 +79,16 @@ export interface FabricDesc {
   readonly trace?: boolean;
 }
 
+/** One NIC of the fabric: its device, parameters, PCIe receive port and (once running) model. */
+export interface FabricNic {
+  readonly device: Mlx5Device;
+  readonly node: number;
+  readonly name: string;
+  readonly params: FabricParams;
+  readonly rx: Port;
+  model: NicModel | undefined;
+}
+
 /** A check run after every timeline callback and at results(): violations found (0 = ok). */
 export type InvariantCheck = (fabric: Fabric) => number | boolean;
 
@@ -66,13 +96,15 @@ export class Fabric {
   readonly params: FabricParams;
   readonly sim = new Simulator();
   readonly graph: FabricGraph;
+  /** Every accelerator, in the order given, and the first (undefined when there is none). */
+  readonly accelerators: AcceleratorModel[] = [];
   readonly accelerator: AcceleratorModel | undefined;
+  readonly nics: FabricNic[];
   readonly host: HostModel;
   readonly seed: number;
   readonly flows: FlowState[] = [];
   readonly dp: Datapath;
-  readonly nicRx: Port;
-  private nicModel: NicModel | undefined;
+  private started = false;
   private readonly tracer: Tracer;
   private readonly rng: Rng;
   private readonly checks = new Map<string, { check: InvariantCheck; violations: number }>();
@@ -89,7 +121,14 @@ export class Fabric {
     this.rng = new Rng(this.seed);
     this.tracer = new Tracer(desc.trace ?? false);
     const p = this.params;
-    this.graph = buildGraph(desc.topology, desc.nic.fn, desc.accelerator?.fn, p, "fabric");
+    const nics = desc.nics ?? (desc.nic ? [{ device: desc.nic }] : []);
+    if (nics.length === 0) throw inputError("fabric.nic", "a fabric needs at least one NIC", "missing");
+    const accels = desc.accelerators ?? (desc.accelerator ? [desc.accelerator] : []);
+    const endpoints: GraphEndpoint[] = [
+      ...nics.map((n) => ({ fn: n.device.fn, kind: "nic" as const })),
+      ...accels.map((a) => ({ fn: a.fn, kind: "accel" as const })),
+    ];
+    this.graph = buildGraph(desc.topology, endpoints, p, "fabric", desc.layout);
     const sinks = new Map<number, Sink>();
     const routes = new RouteTable(this.graph, p, sinks);
     this.dp = new Datapath(
@@ -99,22 +138,25 @@ export class Fabric {
       p.link.ecrc,
       (i) => this.flows[i]?.name ?? `flow${i}`,
     );
-    this.nicRx = new Port(`${desc.nic.fn.bdf} pcie rx`, psPerByteGBps(p.nic.pcieRxGBps));
-    sinks.set(this.graph.nic, { port: this.nicRx, latPs: 0 });
-    if (desc.accelerator) {
-      this.accelerator = new AcceleratorModel(
-        desc.accelerator.fn,
-        desc.accelerator.bar ?? 0,
-        p,
-        this.dp,
-        this.flows,
-      );
-      if (desc.accelerator.stTable)
-        this.accelerator.setStTable(desc.accelerator.stTable, "fabric.accelerator.stTable");
-      sinks.set(this.graph.accel, { port: this.accelerator.ingress, latPs: 0 });
-      this.dp.setReceiver(this.graph.accel, this.accelerator);
-    }
-    const rp = desc.topology.rootPortOf(desc.nic.fn);
+    this.nics = nics.map((n, i) => {
+      const node = this.graph.nics[i]!;
+      const np = deviceParams(desc.params, "nic", n.params, `fabric.nics[${i}].params`);
+      const rx = new Port(`${n.device.fn.bdf} pcie rx`, psPerByteGBps(np.nic.pcieRxGBps));
+      sinks.set(node, { port: rx, latPs: 0 });
+      return { device: n.device, node, name: this.graph.nodes[node]!.name, params: np, rx, model: undefined };
+    });
+    accels.forEach((a, i) => {
+      const ap = deviceParams(desc.params, "accelerator", a.params, `fabric.accelerators[${i}].params`);
+      const model = new AcceleratorModel(a.fn, a.bar ?? 0, ap, this.dp, this.flows);
+      if (a.stTable) model.setStTable(a.stTable, `fabric.accelerators[${i}].stTable`);
+      const node = this.graph.accels[i]!;
+      sinks.set(node, { port: model.ingress, latPs: 0 });
+      this.dp.setReceiver(node, model);
+      this.accelerators.push(model);
+    });
+    this.accelerator = this.accelerators[0];
+    const first = nics[0]!.device.fn;
+    const rp = desc.topology.rootPortOf(first);
     const tags =
       desc.host?.cpuTags ?? (rp ? cpuTagsFromFirmware(desc.host?.firmware, rp.bdf, p.host.cpus) : []);
     this.host = new HostModel(p, this.dp, this.flows, () => rp?.spec.tphCompleter ?? 0, tags);
@@ -127,16 +169,23 @@ export class Fabric {
     for (const f of desc.flows ?? []) this.addFlow(f);
   }
 
-  /** The NIC model (exists once the first run started). */
+  /** The first NIC's model (exists once the first run started). */
   get nic(): NicModel | undefined {
-    return this.nicModel;
+    return this.nics[0]!.model;
   }
 
   /** Add a flow; only before the first run. InputError on a bad description. */
   addFlow(spec: FlowSpec): void {
-    if (this.nicModel)
+    if (this.started)
       throw inputError(`flows.${spec.name}`, "flows must be added before the first run", "late");
     checkFlowSpecs([...this.flows.map((f) => f.spec), spec], "flows");
+    const nic = spec.nic ?? 0;
+    if (!(Number.isInteger(nic) && nic >= 0 && nic < this.nics.length))
+      throw inputError(
+        `flows.${spec.name}.nic`,
+        `NIC ${nic}: the fabric has ${this.nics.length} (0 to ${this.nics.length - 1})`,
+        "unknown-nic",
+      );
     this.flows.push(new FlowState(this.flows.length, spec, this.rng.fork(), this.warmupPs, this.sim));
   }
 
@@ -172,16 +221,18 @@ export class Fabric {
 
   /** Re-read the hardware state the kernel programs (called automatically after callbacks). */
   refresh(): void {
-    const ctx = {
-      nic: this.desc.nic,
+    const ctxs = this.nics.map((n) => ({
+      nic: n.device,
+      nicNode: n.node,
       topology: this.desc.topology,
       graph: this.graph,
       routes: this.dp.routes,
-      accel: this.accelerator,
+      accels: this.accelerators,
       publishedTag: this.desc.publishedTag,
-    };
-    for (const f of this.flows) f.snap = snapshotFlow(ctx, f);
-    this.accelerator?.refresh();
+    }));
+    for (const f of this.flows) f.snap = snapshotFlow(ctxs[f.spec.nic ?? 0]!, f);
+    if (this.dp.stale) this.dp.finalize();
+    for (const a of this.accelerators) a.refresh();
   }
 
   /** Register a simulator-side invariant, checked after each timeline callback and at results(). */
@@ -195,7 +246,7 @@ export class Fabric {
     if (until < this.sim.now)
       throw inputError("run", `until ${untilNs} ns is before now (${this.sim.now / 1000} ns)`);
     this.until = until;
-    if (!this.nicModel) this.start();
+    if (!this.started) this.start();
     // Utilization is asked for at the end of warm-up, then at the end of the run.
     this.setCuts(this.sim.now < this.warmupPs ? this.warmupPs : until);
     this.sim.run({ until });
@@ -208,7 +259,7 @@ export class Fabric {
    */
   setNextRead(t: number): void {
     this.readAt = t;
-    if (!this.nicModel) return; // run() sets the first cuts
+    if (!this.started) return; // run() sets the first cuts
     this.setCuts(this.sim.now < this.warmupPs ? this.warmupPs : Math.max(this.sim.now, this.until));
   }
 
@@ -234,16 +285,21 @@ export class Fabric {
   }
 
   private start(): void {
-    const uplink = this.graph.links[this.graph.nodes[this.graph.nic]!.link]!.up;
-    this.nicModel = new NicModel(this.sim, this.dp, this.params, this.flows, uplink);
-    this.dp.setReceiver(this.graph.nic, this.nicModel);
-    this.accelerator?.attach(this.sim);
+    this.started = true;
+    for (const [i, n] of this.nics.entries()) {
+      const uplink = this.graph.links[this.graph.nodes[n.node]!.link]!.up;
+      const prefix = this.nics.length > 1 ? `${n.name} ` : "";
+      const mine = (f: FlowState): boolean => (f.spec.nic ?? 0) === i;
+      n.model = new NicModel(this.sim, this.dp, n.params, this.flows, uplink, mine, prefix);
+      this.dp.setReceiver(n.node, n.model);
+    }
+    for (const a of this.accelerators) a.attach(this.sim);
     this.host.attach(this.sim);
     this.addBuiltinChecks();
     this.refresh();
     if (this.warmupPs > 0) this.sim.scheduleAt(this.warmupPs, () => this.markWarm());
     else this.markWarm();
-    this.nicModel.start();
+    for (const n of this.nics) n.model!.start();
   }
 
   private markWarm(): void {
@@ -254,7 +310,7 @@ export class Fabric {
     }
     for (const port of this.dp.routes.ports) port.markWarm(now);
     for (const port of this.internalPorts()) port.markWarm(now);
-    this.accelerator?.cache.resetStats();
+    for (const a of this.accelerators) a.cache.resetStats();
     this.host.llc.resetStats();
     this.host.resetStats();
     this.setCuts(Math.max(now, this.until)); // after the ports took their busy time at `now`
@@ -263,15 +319,21 @@ export class Fabric {
   /** Ports outside the routes (network, HBM). */
   internalPorts(): Port[] {
     const out: Port[] = [];
-    if (this.nicModel) out.push(this.nicModel.netRx, this.nicModel.netTx);
-    if (this.accelerator) out.push(this.accelerator.hbm);
+    for (const n of this.nics) if (n.model) out.push(n.model.netRx, n.model.netTx);
+    for (const a of this.accelerators) out.push(a.hbm);
     return out;
   }
 
-  /** Every route that may be used, so merge points are known before the first TLP. */
+  /**
+   * Merge points must be known before the first TLP crosses them. With one NIC every route it may
+   * take is built up front (a handful). On a platform, NICs x completers routes would make every
+   * shared port a merge point and every batch stop there; only the routes the flows use are built
+   * (at each refresh: a re-pointed flow adds its own, and merge points are marked again).
+   */
   private buildRoutes(routes: RouteTable): void {
     const g = this.graph;
-    for (const dst of g.accel >= 0 ? [g.accel, g.rc] : [g.rc]) {
+    if (g.nics.length > 1) return;
+    for (const dst of [...g.accels, g.rc]) {
       routes.get(g.nic, dst, CLS_POSTED);
       routes.get(g.nic, dst, CLS_NONPOSTED);
       routes.get(dst, g.nic, CLS_COMPLETION);
@@ -287,15 +349,20 @@ export class Fabric {
       "conservation",
       (fab) => Object.values(collectResults(fab, {}).flows).filter((f) => !f.conserved).length,
     );
-    add("outstanding-reads", (fab) => {
-      const n = fab.nicModel!;
-      return n.outstanding < 0 || n.peakOutstanding > fab.params.nic.maxOutstandingReads ? 1 : 0;
-    });
-    add("cache-capacity", (fab) => {
-      const c = fab.accelerator?.cache;
-      if (!c) return 0;
-      return c.partitionWays.filter((w, p) => c.occupancy(p) > w * c.sets).length;
-    });
+    add(
+      "outstanding-reads",
+      (fab) =>
+        fab.nics.filter((x) => {
+          const n = x.model!;
+          return n.outstanding < 0 || n.peakOutstanding > x.params.nic.maxOutstandingReads;
+        }).length,
+    );
+    add("cache-capacity", (fab) =>
+      fab.accelerators.reduce((sum, a) => {
+        const c = a.cache;
+        return sum + c.partitionWays.filter((w, p) => c.occupancy(p) > w * c.sets).length;
+      }, 0),
+    );
   }
 
   private runChecks(): void {

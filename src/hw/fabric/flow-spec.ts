@@ -33,6 +33,8 @@ export type FlowExpect = { readonly partition: number; readonly op: number } | {
 export interface FlowSpec {
   readonly name: string;
   readonly op: FlowOp;
+  /** The NIC carrying the flow (index in the fabric's NICs). Default 0. */
+  readonly nic?: number;
   /** 32-bit key of the memory region: rkey for write/read, the receive buffers' key for send. */
   readonly mkey: number;
   /** Byte offset into the MR where the flow's area starts. Default 0. */

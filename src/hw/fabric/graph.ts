@@ -1,14 +1,17 @@
 /**
- * The physical fabric derived from the hw Topology: nodes (the NIC, the accelerator, switches,
- * the root complex with host memory) and the links between them, each link sized by the analytic
- * link model (src/pcie/link.ts) from the lower speed and width of its two ends. Routing is by
- * address: a TLP's address falls in a BAR of a modelled device, or else it is host memory; the
- * node path between two nodes goes up to their lowest common ancestor and down (a switch with ACS
- * redirect sends peer-to-peer up to the root complex instead).
+ * The physical fabric derived from the hw Topology: nodes (NICs, accelerators, switches, the root
+ * complex with host memory) and the links between them, each link sized by the analytic link model
+ * (src/pcie/link.ts) from the lower speed and width of its two ends. Routing is by address: a TLP's
+ * address falls in a BAR of a modelled device, or else it is host memory; the node path between two
+ * nodes goes up to their lowest common ancestor and down, the tree's unique path (a switch with ACS
+ * redirect sends peer-to-peer up to the root complex instead). With a platform layout
+ * (../platform.ts) nodes and links carry the platform's names (`sw1`, `sw1-acc0`) and a switch its
+ * own cut-through latency; without one, a link is named by its child end's PCI address.
  */
 import { InputError, inputError, ModelError } from "../../base/errors.js";
 import { type LinkBandwidth, linkModel, validateLinkConfig } from "../../pcie/link.js";
 import type { PciFunction } from "../pci-function.js";
+import type { PlatformLayout } from "../platform.js";
 import type { Topology } from "../topology.js";
 import type { FabricParams } from "./params.js";
 import { Port, psPerByteGbps } from "./port.js";
@@ -24,11 +27,17 @@ export interface FabricNode {
   readonly parent: number;
   /** Index of the link to the parent (-1 for the root complex). */
   readonly link: number;
+  /** The platform's name (`rc`, `sw0`, `nic1`), or the function's address without a layout. */
+  readonly name: string;
+  /** A switch's own cut-through latency (ps); -1: the fabric's switch.latencyNs. */
+  readonly latPs: number;
 }
 
 export interface FabricLink {
-  /** The child end's PCI address (endpoint or switch upstream port). */
+  /** Its two ends, upper first (`rp0-sw0`, `sw1-acc0`); without a layout the child's PCI address. */
   readonly name: string;
+  /** The child end's PCI address (endpoint or switch upstream port). */
+  readonly bdf: string;
   readonly model: LinkBandwidth;
   /** Child to parent, and parent to child. */
   readonly up: Port;
@@ -40,20 +49,36 @@ export interface FabricGraph {
   readonly nodes: readonly FabricNode[];
   readonly links: readonly FabricLink[];
   readonly rc: number;
+  /** The NICs' and accelerators' node ids, in the order given. */
+  readonly nics: readonly number[];
+  readonly accels: readonly number[];
+  /** The first NIC. */
   readonly nic: number;
-  /** -1 when the topology has no accelerator. */
+  /** The first accelerator; -1 when the topology has none. */
   readonly accel: number;
 }
 
-/** Build the graph; InputError (under `path`) when a device cannot be reached. */
+/** An endpoint the fabric models. */
+export interface GraphEndpoint {
+  readonly fn: PciFunction;
+  readonly kind: "nic" | "accel";
+}
+
+/**
+ * Build the graph over `endpoints` (NICs and accelerators, attached in order with the switches
+ * above them); InputError (under `path`) when a device cannot be reached.
+ */
 export function buildGraph(
   topo: Topology,
-  nicFn: PciFunction,
-  accelFn: PciFunction | undefined,
+  endpoints: readonly GraphEndpoint[],
   p: FabricParams,
   path: string,
+  layout?: PlatformLayout,
 ): FabricGraph {
-  const nodes: FabricNode[] = [{ id: 0, kind: "rc", fn: undefined, parent: -1, link: -1 }];
+  const named = new Map(layout?.nodes.map((n) => [n.bdf, n]));
+  const nodes: FabricNode[] = [
+    { id: 0, kind: "rc", fn: undefined, parent: -1, link: -1, name: "rc", latPs: -1 },
+  ];
   const links: FabricLink[] = [];
   const byUsp = new Map<string, number>();
   const attach = (fn: PciFunction, kind: NodeKind, where: string): number => {
@@ -67,8 +92,10 @@ export function buildGraph(
     }
     const parent = port.type === "root-port" ? 0 : switchNode(port, where);
     const id = nodes.length;
-    nodes.push({ id, kind, fn, parent, link: links.length });
-    links.push(makeLink(fn, port, p, where));
+    const n = named.get(fn.bdf);
+    const latPs = n?.latencyNs === undefined ? -1 : Math.round(n.latencyNs * 1000);
+    nodes.push({ id, kind, fn, parent, link: links.length, name: n?.name ?? fn.bdf, latPs });
+    links.push(makeLink(fn, port, p, where, n?.linkName ?? fn.bdf));
     return id;
   };
   const switchNode = (dsp: PciFunction, where: string): number => {
@@ -81,12 +108,22 @@ export function buildGraph(
     byUsp.set(usp.bdf, id);
     return id;
   };
-  const nic = attach(nicFn, "nic", `${path}.nic`);
-  const accel = accelFn ? attach(accelFn, "accel", `${path}.accelerator`) : -1;
-  return { nodes, links, rc: 0, nic, accel };
+  const ids = endpoints.map((e, i) => {
+    const what = e.kind === "nic" ? "nic" : "accelerator";
+    return attach(e.fn, e.kind, endpoints.length > 2 ? `${path}.${what}s[${i}]` : `${path}.${what}`);
+  });
+  const nics = ids.filter((_, i) => endpoints[i]!.kind === "nic");
+  const accels = ids.filter((_, i) => endpoints[i]!.kind === "accel");
+  return { nodes, links, rc: 0, nics, accels, nic: nics[0] ?? -1, accel: accels[0] ?? -1 };
 }
 
-function makeLink(child: PciFunction, port: PciFunction, p: FabricParams, where: string): FabricLink {
+function makeLink(
+  child: PciFunction,
+  port: PciFunction,
+  p: FabricParams,
+  where: string,
+  name: string,
+): FabricLink {
   const cfg = {
     gen: Math.min(child.spec.link.speed, port.spec.link.speed),
     width: Math.min(child.spec.link.width, port.spec.link.width),
@@ -99,10 +136,11 @@ function makeLink(child: PciFunction, port: PciFunction, p: FabricParams, where:
   const model = linkModel(cfg);
   const ps = psPerByteGbps(model.tlpGbps);
   return {
-    name: child.bdf,
+    name,
+    bdf: child.bdf,
     model,
-    up: new Port(`${child.bdf} up`, ps),
-    down: new Port(`${child.bdf} down`, ps),
+    up: new Port(`${name} up`, ps),
+    down: new Port(`${name} down`, ps),
     propagationPs: Math.round(p.link.propagationNs * 1000),
   };
 }

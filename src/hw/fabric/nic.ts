@@ -81,25 +81,30 @@ export class NicModel implements BatchReceiver {
     private readonly flows: readonly FlowState[],
     /** The NIC's transmit link port (for the packet buffer check). */
     private readonly uplink: Port,
+    /** The flows this NIC carries (a platform's other NICs carry the rest). */
+    private readonly mine: (f: FlowState) => boolean = () => true,
+    /** Prefix of its port names (the NIC's name on a platform with several). */
+    prefix = "",
   ) {
     this.n = p.nic;
-    this.netRx = new Port("network rx", psPerByteGbps(this.n.lineRateGbps));
-    this.netTx = new Port("network tx", psPerByteGbps(this.n.lineRateGbps));
-    this.dmaOut = new DmaEngine("nic dma out", this.n.dmaWriteRequestNs, this.n.dmaWriteGBps);
-    this.dmaIn = new DmaEngine("nic dma in", this.n.dmaReadRequestNs, this.n.dmaReadGBps);
-    this.senders = flows.map((f) => new Sender(f.spec.queueDepth ?? 1));
-    this.readFlows = flows.filter((f) => f.spec.op === "read").map((f) => f.index);
+    this.netRx = new Port(`${prefix}network rx`, psPerByteGbps(this.n.lineRateGbps));
+    this.netTx = new Port(`${prefix}network tx`, psPerByteGbps(this.n.lineRateGbps));
+    this.dmaOut = new DmaEngine(`${prefix}nic dma out`, this.n.dmaWriteRequestNs, this.n.dmaWriteGBps);
+    this.dmaIn = new DmaEngine(`${prefix}nic dma in`, this.n.dmaReadRequestNs, this.n.dmaReadGBps);
+    this.senders = flows.map((f) => new Sender(mine(f) ? (f.spec.queueDepth ?? 1) : 1));
+    this.readFlows = flows.filter((f) => mine(f) && f.spec.op === "read").map((f) => f.index);
     this.hPkt = sim.register((i) => this.onPacket(i), "nic.packet");
     this.hTx = sim.register(() => this.onTx(), "nic.tx");
     this.hReq = sim.register((i) => this.onRequest(i), "nic.request");
     this.hIssue = sim.register(() => this.issue(), "nic.issue");
     this.txLane = sim.newLane();
-    for (const f of flows) f.onDone = (g, ok, when) => this.done(g, ok, when);
+    for (const f of flows) if (mine(f)) f.onDone = (g, ok, when) => this.done(g, ok, when);
   }
 
-  /** Schedule every flow's first message. */
+  /** Schedule the first message of every flow it carries. */
   start(): void {
     for (const f of this.flows) {
+      if (!this.mine(f)) continue;
       const s = this.senders[f.index]!;
       const t = f.arrivals.startPs;
       if (!f.arrivals.openLoop) for (let k = 0; k < (f.spec.queueDepth ?? 1); k++) this.pushPermit(s, t);

@@ -1,8 +1,10 @@
 /** Assembling FabricResults from a fabric's devices, flows, ports and links. */
+import type { AcceleratorModel } from "./accelerator.js";
 import type { Fabric } from "./fabric.js";
 import type { FlowState } from "./flow-state.js";
 import type { Port } from "./port.js";
 import {
+  type AcceleratorResult,
   type ConsumerSummary,
   type FabricResults,
   type FlowResult,
@@ -37,6 +39,7 @@ export function collectResults(fab: Fabric, invariants: Record<string, Invariant
   for (const l of fab.graph.links) {
     const c = l.model.config;
     links[l.name] = {
+      bdf: l.bdf,
       gen: c.gen,
       width: c.width,
       tlpGbps: round(l.model.tlpGbps),
@@ -49,6 +52,11 @@ export function collectResults(fab: Fabric, invariants: Record<string, Invariant
   for (const p of [...fab.dp.routes.ports, ...fab.internalPorts()])
     if (!linkPorts.has(p)) ports[p.name] = port(p, now);
   const stalls = creditStalls(fab);
+  const accels = fab.accelerators.map(acceleratorResult);
+  const nics = fab.nics.map((n) => ({
+    peakOutstandingReads: n.model?.peakOutstanding ?? 0,
+    outstandingReads: n.model?.outstanding ?? 0,
+  }));
   return {
     simulatedNs: now / 1000,
     seed: fab.seed,
@@ -67,17 +75,17 @@ export function collectResults(fab: Fabric, invariants: Record<string, Invariant
     flows,
     links,
     ports,
-    accelerator: acceleratorResult(fab),
+    accelerator: accels[0] ?? null,
+    accelerators: Object.fromEntries(accels.map((a, i) => [fab.graph.nodes[fab.graph.accels[i]!]!.name, a])),
     host: { ...fab.host.stats(), llc: fab.host.llc.partitionWays.map((_, p) => fab.host.llc.stats(p)) },
-    nic: { peakOutstandingReads: fab.nic?.peakOutstanding ?? 0, outstandingReads: fab.nic?.outstanding ?? 0 },
+    nic: nics[0]!,
+    nics: Object.fromEntries(nics.map((n, i) => [fab.nics[i]!.name, n])),
     credits: stalls,
     invariants,
   };
 }
 
-function acceleratorResult(fab: Fabric): FabricResults["accelerator"] {
-  const a = fab.accelerator;
-  if (!a) return null;
+function acceleratorResult(a: AcceleratorModel): AcceleratorResult {
   return {
     partitions: a.cache.partitionWays.map((_, p) => a.cache.stats(p)),
     hbmReadBytes: a.hbmReadBytes,
@@ -98,10 +106,14 @@ function creditStalls(fab: Fabric): FabricResults["credits"] {
 
 function flowResult(fab: Fabric, f: FlowState, inFlight: number): FlowResult {
   const s = f.snap;
-  const dest = s?.fault !== "" ? "none" : s.dest === fab.graph.accel ? "accelerator" : "host";
+  const g = fab.graph;
+  const ok = s !== undefined && s.fault === "";
+  const dest = !ok ? "none" : g.accels.includes(s.dest) ? "accelerator" : "host";
   return {
     op: f.spec.op,
     dest,
+    nic: fab.nics[f.spec.nic ?? 0]!.name,
+    completer: ok ? g.nodes[s.dest]!.name : "",
     fault: s?.fault ?? "",
     messages: f.messagesDone,
     failedMessages: f.messagesFailed,
@@ -132,9 +144,10 @@ function flowResult(fab: Fabric, f: FlowState, inFlight: number): FlowResult {
 /** Both completers' consumer figures for `f` (a re-pointed flow may have been consumed at each). */
 function consumerSummary(fab: Fabric, f: FlowState): ConsumerSummary | null {
   const now = fab.sim.now;
-  const parts = [fab.accelerator?.consumerStats(f.index, now), fab.host.consumerStats(f.index, now)].filter(
-    (s) => s !== undefined,
-  );
+  const parts = [
+    ...fab.accelerators.map((a) => a.consumerStats(f.index, now)),
+    fab.host.consumerStats(f.index, now),
+  ].filter((s) => s !== undefined);
   const first = parts[0];
   if (!first) return null;
   const span = now - fab.warmupPs;

@@ -35,6 +35,9 @@ export interface FlowResult {
   readonly op: FlowOp;
   /** "accelerator", "host", or "none" when the last snapshot faulted. */
   readonly dest: string;
+  /** The NIC carrying it and its completer, by platform name ("rc" for host memory, "" when faulted). */
+  readonly nic: string;
+  readonly completer: string;
   /** Why accesses fault now ("" when they work). */
   readonly fault: string;
   /** Messages completed by now (every byte where the user sees it). */
@@ -99,11 +102,26 @@ export interface PortResult {
 }
 
 export interface LinkResult {
+  /** The child end's PCI address. */
+  readonly bdf: string;
   readonly gen: number;
   readonly width: number;
   readonly tlpGbps: number;
   readonly up: PortResult;
   readonly down: PortResult;
+}
+
+/** One accelerator as a completer: its cache partitions, HBM traffic, requests it did not decode. */
+export interface AcceleratorResult {
+  readonly partitions: readonly PartitionStats[];
+  readonly hbmReadBytes: number;
+  readonly hbmWriteBytes: number;
+  readonly unsupportedRequestBytes: number;
+}
+
+export interface NicResult {
+  readonly peakOutstandingReads: number;
+  readonly outstandingReads: number;
 }
 
 export interface InvariantResult {
@@ -131,14 +149,14 @@ export interface FabricResults {
   readonly links: Readonly<Record<string, LinkResult>>;
   /** Internal ports: network, device ingress, HBM, host memory, root complex P2P. */
   readonly ports: Readonly<Record<string, PortResult>>;
-  readonly accelerator: {
-    readonly partitions: readonly PartitionStats[];
-    readonly hbmReadBytes: number;
-    readonly hbmWriteBytes: number;
-    readonly unsupportedRequestBytes: number;
-  } | null;
+  /** The first accelerator (null without one). */
+  readonly accelerator: AcceleratorResult | null;
+  /** Every accelerator by its platform name (its PCI address without a layout). */
+  readonly accelerators: Readonly<Record<string, AcceleratorResult>>;
   readonly host: HostStats & { readonly llc: readonly PartitionStats[] };
-  readonly nic: { readonly peakOutstandingReads: number; readonly outstandingReads: number };
+  /** The first NIC, and every NIC by name. */
+  readonly nic: NicResult;
+  readonly nics: Readonly<Record<string, NicResult>>;
   readonly credits: { readonly stalls: number; readonly stallNs: number };
   readonly invariants: Readonly<Record<string, InvariantResult>>;
 }

@@ -97,7 +97,11 @@ export class RouteTable {
     return c;
   }
 
-  /** Mark LINK stages whose port more than one origin feeds. Call after every route is built. */
+  /**
+   * Mark the first stage of each route whose port more than one origin feeds (a link, the root
+   * complex's P2P path, or a device's ingress when several NICs converge on it). Call after every
+   * route is built.
+   */
   markMerges(): void {
     const origins = new Map<number, Set<number>>();
     for (const r of this.routes) {
@@ -110,11 +114,10 @@ export class RouteTable {
     for (const r of this.routes) {
       let merged = false;
       for (let s = r.first; s < r.first + r.len; s++) {
-        const many = origins.get(this.port[s]!)!.size > 1;
-        this.merge[s] = this.type[s] === ST_LINK && many && !merged ? 1 : 0;
+        // The first stage is where the origin's own work starts: nothing else can be there first.
+        const many = s > r.first && origins.get(this.port[s]!)!.size > 1;
+        this.merge[s] = many && !merged ? 1 : 0;
         if (this.merge[s]) merged = true;
-        if (many && !merged)
-          throw new ModelError(`port ${this.ports[this.port[s]!]!.name} merges streams before any link`);
       }
     }
   }
@@ -135,9 +138,10 @@ export class RouteTable {
     const rcLat = Math.round(p.rootComplex.portLatencyNs * 1000);
     for (let i = 0; i + 1 < path.length; i++) {
       const from = path[i]!;
-      const kind = g.nodes[from]!.kind;
+      const node = g.nodes[from]!;
+      const kind = node.kind;
       let lat = 0;
-      if (kind === "switch") lat = Math.round(p.switch.latencyNs * 1000);
+      if (kind === "switch") lat = node.latPs >= 0 ? node.latPs : Math.round(p.switch.latencyNs * 1000);
       else if (kind === "rc")
         lat = i === 0 ? rcLat : 2 * rcLat + Math.round(p.rootComplex.p2pPenaltyNs * 1000);
       const pipe = kind === "rc" && i > 0 ? this.p2p[cls] : undefined;

@@ -9,7 +9,7 @@
  *   flow.F.goodputGbps (mean), flow.F.latencyP50Ns (mean), flow.F.latencyP99Ns (max),
  *   flow.F.messages, flow.F.bytesDelivered, flow.F.bytesLost (sum);
  *   link.L.up.utilization, link.L.down.utilization (mean);
- *   partition.accelerator/pN.{writeHits,writeMisses,readHits,readMisses} (sum), the same for
+ *   partition.ACC/pN.{writeHits,writeMisses,readHits,readMisses} (sum, ACC the accelerator's name), the same for
  *   partition.host/l2 and partition.host/llc;
  *   tlps.all.{total,withTph,stale,unsteered} (sum); bytes.all.{misdirected,unsteered,lost} (sum);
  *   consumer.F.backlog (last; messages landed and not yet taken).
@@ -183,11 +183,12 @@ export class FabricSampler {
       for (const [k, m] of metrics.entries())
         this.add("partition", subject, m, "count", { kind: "sum", read: () => v[at + k]!, from });
     };
-    const acc = this.fab.accelerator;
-    if (acc) {
+    // Each accelerator by its name in the results (its platform name, e.g. acc0).
+    this.fab.accelerators.forEach((acc, i) => {
+      const name = this.fab.graph.nodes[this.fab.graph.accels[i]!]!.name;
       for (const [p] of acc.cache.partitionWays.entries())
-        lookups(`accelerator/p${p}`, () => acc.cache.stats(p), true);
-    }
+        lookups(`${name}/p${p}`, () => acc.cache.stats(p), true);
+    });
     const host = this.fab.host;
     lookups("host/l2", () => host.stats().l2, false);
     lookups(

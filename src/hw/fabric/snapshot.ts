@@ -22,11 +22,14 @@ import { CLS_COMPLETION, CLS_NONPOSTED, CLS_POSTED, type RouteTable } from "./ro
 export type PublishedTagFn = (namespace: TagNamespace, flow: string) => number | null | undefined;
 
 export interface SnapshotContext {
+  /** The NIC carrying the flow, and its fabric node. */
   readonly nic: Mlx5Device;
+  readonly nicNode: number;
   readonly topology: Topology;
   readonly graph: FabricGraph;
   readonly routes: RouteTable;
-  readonly accel: AcceleratorModel | undefined;
+  /** The accelerators, in the order of graph.accels. */
+  readonly accels: readonly AcceleratorModel[];
   readonly publishedTag: PublishedTagFn | undefined;
 }
 
@@ -84,8 +87,8 @@ function withHints(
 ): FlowSnapshot {
   const g = ctx.graph;
   const read = f.spec.op === "read";
-  const reqRoute = ctx.routes.get(g.nic, area.dest, read ? CLS_NONPOSTED : CLS_POSTED);
-  const cplRoute = read ? ctx.routes.get(area.dest, g.nic, CLS_COMPLETION) : -1;
+  const reqRoute = ctx.routes.get(ctx.nicNode, area.dest, read ? CLS_NONPOSTED : CLS_POSTED);
+  const cplRoute = read ? ctx.routes.get(area.dest, ctx.nicNode, CLS_COMPLETION) : -1;
   const h = ctx.nic.tlpHints(mkeyIndex);
   const th = h.th ? 1 : 0;
   const st = h.th ? h.st : 0;
@@ -94,19 +97,19 @@ function withHints(
   // Without a hint, the requester's: what the owner would have it send.
   const ns: TagNamespace = h.th ? (h.prefix ? "st16" : "st8") : requesterExt(ctx.nic) ? "st16" : "st8";
   const published = ctx.publishedTag?.(ns, f.name);
-  const toAccel = area.dest === g.accel;
+  const accel = ctx.accels[g.accels.indexOf(area.dest)];
   let intendedPart = NONE;
   let intendedOp = NONE;
   let intendedCpu = NONE;
   const exp = f.spec.expect;
   if (exp && "cpu" in exp) intendedCpu = exp.cpu;
   else if (exp) [intendedPart, intendedOp] = [exp.partition, exp.op];
-  else if (toAccel && published !== undefined && ctx.accel) {
-    const i = ctx.accel.intent(ns, published);
+  else if (accel && published !== undefined) {
+    const i = accel.intent(ns, published);
     [intendedPart, intendedOp] = [i.part, i.op];
   }
   const c = f.spec.consumer || undefined;
-  const defPart = ctx.accel ? ctx.accel.defaultPartition : 0;
+  const defPart = (accel ?? ctx.accels[0])?.defaultPartition ?? 0;
   return {
     fault: "",
     dest: area.dest,
@@ -164,7 +167,8 @@ function destinationOf(ctx: SnapshotContext, segs: Float64Array): number | strin
     const bus = segs[k + 1]!;
     const len = segs[k + 2]!;
     let d: number;
-    if (ctx.accel?.owns(bus, len)) d = ctx.graph.accel;
+    const a = ctx.accels.findIndex((x) => x.owns(bus, len));
+    if (a >= 0) d = ctx.graph.accels[a]!;
     else {
       const owner = ctx.topology
         .functions()

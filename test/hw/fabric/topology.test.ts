@@ -7,7 +7,15 @@ import { CLS_COMPLETION, CLS_POSTED, RouteTable } from "../../../src/hw/fabric/r
 
 describe("fabric graph", () => {
   const tb = buildTestbed({ shape: "switch", gen: 4, width: 8 });
-  const g = buildGraph(tb.topology, tb.nic.fn, tb.accelerator, fabricDefaults(), "fabric");
+  const g = buildGraph(
+    tb.topology,
+    [
+      { fn: tb.nic.fn, kind: "nic" },
+      { fn: tb.accelerator!, kind: "accel" },
+    ],
+    fabricDefaults(),
+    "fabric",
+  );
 
   it("has the root complex, the switch, the NIC and the accelerator, linked at the topology's speed", () => {
     expect(g.nodes.map((n) => n.kind)).toEqual(["rc", "switch", "nic", "accel"]);
@@ -44,7 +52,12 @@ describe("fabric graph", () => {
   it("an endpoint that is not below a port is an InputError", () => {
     const lone = buildTestbed({ shape: "host" });
     expect(() =>
-      buildGraph(lone.topology, lone.topology.get("00:01.0")!, undefined, resolveFabricParams({}), "fabric"),
+      buildGraph(
+        lone.topology,
+        [{ fn: lone.topology.get("00:01.0")!, kind: "nic" }],
+        resolveFabricParams({}),
+        "fabric",
+      ),
     ).toThrow(/not below a root port/);
   });
 });
