@@ -151,7 +151,8 @@ describe("fabric on random platforms", () => {
             (f) => f.to !== "host" && !treePath(tb.layout, f.nic, f.to).viaRc,
           );
           if (p2pUnderSwitch) {
-            expect(r.ports["host memory"]!.jobs).toBe(0);
+            // Only the routes flows use are built: with no host flow the port may not exist at all.
+            expect(r.ports["host memory"]?.jobs ?? 0).toBe(0);
             for (const [name, p] of Object.entries(r.ports))
               if (name.startsWith("rc p2p")) expect(p.jobs, name).toBe(0);
           }
