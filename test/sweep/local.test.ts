@@ -196,14 +196,15 @@ describe("tphlab sweep (built CLI)", () => {
 });
 
 const redis = await testRedis();
-const redisSkip = "reason" in redis ? ` (skipped: ${redis.reason})` : "";
+const reason = "reason" in redis ? redis.reason : "";
+const skip = reason ? ` (skipped: ${reason})` : "";
 
 afterAll(async () => {
   if ("stop" in redis) await redis.stop();
 });
 
-describe(`tphlab sweep --broker with two tphlab worker processes${redisSkip}`, () => {
-  it.skipIf(redisSkip !== "")(`stores exactly the rows a local sweep stores${redisSkip}`, async () => {
+describe(`tphlab sweep --broker with two tphlab worker processes${skip}`, () => {
+  it.skipIf(skip !== "")(`stores exactly the rows a local sweep stores${skip}`, async () => {
     const url = "url" in redis ? redis.url : "";
     const queue = freshQueue("e2e");
     const workers = [0, 1].map(() =>

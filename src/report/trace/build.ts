@@ -111,13 +111,17 @@ export function buildTraceModel(input: TraceInput, o: TraceOptions = {}): TraceM
   return { revisions: input.revisions, tracks: tracks.tracks, events, dropped };
 }
 
-/** The links of a run report as the trace names them: by downstream BDF. */
+/** The links of a run report as the trace names them: by name and by downstream BDF. */
 export function traceLinks(
   config: Readonly<Record<string, { readonly bdf: string }>>,
   rates: Readonly<Record<string, { readonly tlpGbps: number }>>,
 ): Map<string, TraceLink> {
   const out = new Map<string, TraceLink>();
-  for (const [role, l] of Object.entries(config))
-    out.set(l.bdf, { role, tlpGbps: rates[role]?.tlpGbps ?? 0 });
+  // The fabric names link records by the link's name (`sw0-nic0 up`), device records by BDF.
+  for (const [role, l] of Object.entries(config)) {
+    const link = { role, bdf: l.bdf, tlpGbps: rates[role]?.tlpGbps ?? 0 };
+    out.set(l.bdf, link);
+    out.set(role, link);
+  }
   return out;
 }

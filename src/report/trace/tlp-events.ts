@@ -12,6 +12,8 @@ import type { InstantEvent, SliceEvent, TraceArgs, TrackTable } from "./model.js
 /** A link of the run, by the BDF of its downstream device. */
 export interface TraceLink {
   readonly role: string;
+  /** The downstream end's PCI address. */
+  readonly bdf: string;
   readonly tlpGbps: number;
 }
 
@@ -32,11 +34,11 @@ export function tlpDurationPs(r: TlpTraceRecord, gbps: number): number {
   return gbps > 0 ? Math.round((wire * 8 * 1000) / gbps) : 0;
 }
 
-/** "0000:03:00.0 up" -> "link nic up"; a device record's place -> its device track. */
+/** "sw0-nic0 up" (or "0000:03:00.0 up") -> "link sw0-nic0 up (0000:03:00.0)"; a device record's place -> its device track. */
 function linkTrackName(where: string, links: ReadonlyMap<string, TraceLink>): string {
-  const [bdf = where, dir = ""] = where.split(" ");
-  const role = links.get(bdf)?.role;
-  return role ? `link ${role} ${dir} (${bdf})` : `link ${where}`;
+  const [key = where, dir = ""] = where.split(" ");
+  const link = links.get(key);
+  return link ? `link ${link.role} ${dir} (${link.bdf})` : `link ${where}`;
 }
 
 function deviceTrackName(where: string, links: ReadonlyMap<string, TraceLink>): string {

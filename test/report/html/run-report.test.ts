@@ -80,17 +80,19 @@ describe("the run report page", () => {
   it("charts the results' numbers and repeats them in the table beside", () => {
     const util = specs(html).find((s) => s.id === "link-utilization")!;
     expect(util.xCategories).toEqual([
-      "switch-uplink up",
-      "switch-uplink down",
-      "nic up",
-      "nic down",
-      "accelerator up",
-      "accelerator down",
+      "rp0-sw0 up",
+      "rp0-sw0 down",
+      "sw0-nic0 up",
+      "sw0-nic0 down",
+      "sw0-acc0 up",
+      "sw0-acc0 down",
     ]);
     const rows = tableRows(html, "link-utilization");
-    const nicUp = rows.find((r) => r[0] === "nic up")!;
+    const nicUp = rows.find((r) => r[0] === "sw0-nic0 up")!;
     expect(nicUp.slice(1).map(Number)).toEqual(
-      ["mainline", "v11", "proposed"].map((r) => Number(o.report.results[r]!.links.nic!.up.toPrecision(6))),
+      ["mainline", "v11", "proposed"].map((r) =>
+        Number(o.report.results[r]!.links["sw0-nic0"]!.up.toPrecision(6)),
+      ),
     );
     const cdf = specs(html).find((s) => s.id === "latency-cdf-write")!;
     for (const s of cdf.series) {

@@ -68,7 +68,7 @@ describe("run --trace FILE.json", () => {
       for (let i = 1; i < list.length; i++)
         expect(list[i]!.ts!).toBeGreaterThanOrEqual(list[i - 1]!.ts! + list[i - 1]!.dur! - 1e-9);
     const counters = evs.filter((e) => e.ph === "C");
-    expect(counters.some((e) => e.name === "link.nic.up.utilization (ratio)")).toBe(true);
+    expect(counters.some((e) => e.name === "link.sw0-nic0.up.utilization (ratio)")).toBe(true);
     // Every flow starts once ("s") and finishes once ("f").
     const starts = evs.filter((e) => e.ph === "s").map((e) => e.id);
     const ends = evs.filter((e) => e.ph === "f").map((e) => e.id);
@@ -192,7 +192,7 @@ describe("trace counters from series", () => {
           ],
         },
         steps: {},
-        links: new Map([["0000:03:00.0", { role: "nic", tlpGbps: 64 }]]),
+        links: new Map([["0000:03:00.0", { role: "nic", bdf: "0000:03:00.0", tlpGbps: 64 }]]),
         durationPs: 2_000_000,
       },
       { window: { fromPs: 0, toPs: 2_000_000 } },

@@ -74,7 +74,7 @@ describe("run --trace FILE.pftrace (window 85us..105us: the new SET at 90us, the
   it("has a track per link direction with TLP slices carrying kind, length, TH/PH/ST, flow and stale", () => {
     const linkTracks = [...d.tracks.entries()].filter(([, t]) => t.name.startsWith("link "));
     const names = new Set(linkTracks.map(([, t]) => t.name.replace(/ \(.*$/, "")));
-    for (const n of ["link nic up", "link nic down", "link accelerator down", "link accelerator up"])
+    for (const n of ["link sw0-nic0 up", "link sw0-nic0 down", "link sw0-acc0 down", "link sw0-acc0 up"])
       expect(names).toContain(n);
     const slices = d.events.filter(
       ({ e }) => e.type === TYPE.SLICE_BEGIN && trackName(d, e.trackUuid).startsWith("link "),
@@ -123,10 +123,10 @@ describe("run --trace FILE.pftrace (window 85us..105us: the new SET at 90us, the
   it("has counter tracks from the run's series (link utilization, backlog, hit rates, stale TLPs) with values in range", () => {
     const counters = [...d.tracks.entries()].filter(([, t]) => t.counter);
     const names = counters.map(([, t]) => t.name);
-    expect(names).toContain("link.nic.up.utilization (ratio)");
+    expect(names).toContain("link.sw0-nic0.up.utilization (ratio)");
     expect(names).toContain("tlps.all.stale (count)");
     expect(names).toContain("consumer.write.backlog (count)");
-    expect(names.some((n) => /^hit rate accelerator\/p\d (write|read) \(ratio\)$/.test(n))).toBe(true);
+    expect(names.some((n) => /^hit rate acc0\/p\d (write|read) \(ratio\)$/.test(n))).toBe(true);
     const ids = new Set(counters.map(([id]) => id));
     const values = d.events.filter(({ e }) => e.type === TYPE.COUNTER);
     expect(values.length).toBeGreaterThan(100);
