@@ -11,6 +11,7 @@ import { linkModel } from "../../src/pcie/link.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { type RevisionResult, reportJson } from "../../src/scenario/result.js";
 import { runScenario } from "../../src/scenario/run.js";
+import { expectResultBounds } from "../support/result-bounds.js";
 
 const ACTIONS = [
   "{ at: 3us, action: revoke, by: flr }",
@@ -120,20 +121,7 @@ function check(o: Combo, rev: string, r: RevisionResult): void {
     }
     expect(f.messages + f.messagesLost, at(name)).toBeLessThanOrEqual(f.messagesOffered);
   }
-  expect(r.bytes.offered, at("total ledger")).toBe(r.bytes.delivered + r.bytes.lost + r.bytes.inFlight);
-  for (const [name, l] of Object.entries(r.links))
-    for (const u of [l.utilization, l.up, l.down]) {
-      expect(u, at(`link ${name}`)).toBeGreaterThanOrEqual(0);
-      expect(u, at(`link ${name}`)).toBeLessThanOrEqual(1);
-    }
-  for (const [name, c] of Object.entries(r.consumers)) {
-    expect(c.utilization, at(`consumer ${name}`)).toBeGreaterThanOrEqual(0);
-    expect(c.utilization, at(`consumer ${name}`)).toBeLessThanOrEqual(1);
-  }
-  for (const [c, comp] of Object.entries(r.completers))
-    for (const [p, x] of Object.entries(comp.partitions))
-      for (const hm of [x, x.write, x.read])
-        expect(Math.min(hm.hits, hm.misses), at(`${c} ${p}`)).toBeGreaterThanOrEqual(0);
+  expectResultBounds(r, at);
 }
 
 describe("numbers that hold up", () => {

@@ -14,6 +14,7 @@ import { parseScenario } from "../../src/scenario/load.js";
 import type { RevisionResult } from "../../src/scenario/result.js";
 import { runScenario } from "../../src/scenario/run.js";
 import { assertProperty } from "../support/fc.js";
+import { expectResultBounds } from "../support/result-bounds.js";
 
 const SIZES = [64, 200, 1500, 4096, 9000, 16384];
 
@@ -213,20 +214,7 @@ function check(o: Combo, rev: string, r: RevisionResult): void {
       expect(b.offered, at(`${name} bytes offered vs shape`)).toBeLessThanOrEqual(bound.bytes);
     }
   }
-  expect(r.bytes.offered, at("total ledger")).toBe(r.bytes.delivered + r.bytes.lost + r.bytes.inFlight);
-  for (const [name, l] of Object.entries(r.links))
-    for (const u of [l.utilization, l.up, l.down]) {
-      expect(u, at(`link ${name}`)).toBeGreaterThanOrEqual(0);
-      expect(u, at(`link ${name}`)).toBeLessThanOrEqual(1);
-    }
-  for (const [name, c] of Object.entries(r.consumers)) {
-    expect(c.utilization, at(`consumer ${name}`)).toBeGreaterThanOrEqual(0);
-    expect(c.utilization, at(`consumer ${name}`)).toBeLessThanOrEqual(1);
-  }
-  for (const [c, comp] of Object.entries(r.completers))
-    for (const [p, x] of Object.entries(comp.partitions))
-      for (const hm of [x, x.write, x.read])
-        expect(Math.min(hm.hits, hm.misses), at(`${c} ${p}`)).toBeGreaterThanOrEqual(0);
+  expectResultBounds(r, at);
 }
 
 function load(o: Combo) {
