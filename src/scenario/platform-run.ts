@@ -12,7 +12,6 @@
  * load, scenario platform.ts).
  */
 import { buildFabric } from "../hw/fabric/fabric.js";
-import { checkInvariants } from "../kernel/invariants.js";
 import {
   bootPlatformSystem,
   type PlatformAcceleratorOptions,
@@ -24,13 +23,11 @@ import type { RevisionName } from "../kernel/revision.js";
 import { platformHost } from "../uapi/platform-host.js";
 import { type IbvPd, ibv_alloc_pd, ibv_get_device_list, ibv_open_device } from "../uapi/verbs.js";
 import type { TagProbe } from "./diagnostics.js";
-import { runEvents } from "./events.js";
-import { flowSpec, initialIntents, mergeEntries, publishedTag, steeringEntries } from "./fabric-adapter.js";
+import { flowSpec, initialIntents, mergeEntries, steeringEntries } from "./fabric-adapter.js";
 import { fabricParamsOf } from "./fabric-params.js";
 import { bufferDevice, deviceParamsInput, deviceSetting, mrNic, scenarioLayout } from "./platform.js";
-import { linksByName, toRevisionResult } from "./results-convert.js";
+import { probingPublishedTag, simulateRevision } from "./revision-run.js";
 import type { RevisionRun, RunOptions } from "./run.js";
-import { finishSeries, reportProgress, startSampling } from "./sampling.js";
 import { COMPLETER_NAMES, type Scenario } from "./scenario-schema.js";
 import {
   allocDmahs,
@@ -177,31 +174,14 @@ export function runPlatformRevision(
     })),
     seed,
     trace: o.trace ?? false,
-    publishedTag: (ns, flow) => {
-      const tag = publishedTag(s, ses, ns, flow);
-      if (tag !== undefined && !probe.has(flow)) {
-        const other = publishedTag(s, ses, ns === "st8" ? "st16" : "st8", flow);
-        probe.set(flow, { ns, tag, other });
-      }
-      return tag;
-    },
+    publishedTag: probingPublishedTag(s, ses, probe),
   });
-  const sampler = startSampling(fabric, s.duration, o);
-  if (o.onProgress) {
-    const at = { revision, index: o.progress?.index ?? 0, revisions: o.progress?.revisions ?? 1 };
-    reportProgress(fabric, s.duration, at, o.onProgress);
-  }
-  const fr = fabric.run(s.duration / 1000);
-  const ibdevs = sys.nics.map((n) => n.ib);
-  const sweeps = [{ at: "end", report: checkInvariants(sys.k, { ibdevs }) }];
-  const result = toRevisionResult(fr, sweeps);
-  return {
-    result,
+  return simulateRevision(fabric, s, revision, o, {
+    k: sys.k,
+    ibdevs: sys.nics.map((n) => n.ib),
     steps: ses.steps,
     probe,
-    links: linksByName(fr),
-    series: finishSeries(sampler, result),
-    events: runEvents(ses.steps, []),
-    trace: o.trace ? fabric.trace() : [],
-  };
+    sweeps: [],
+    marks: [],
+  });
 }

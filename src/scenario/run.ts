@@ -13,18 +13,17 @@ import { buildFabric, type Fabric } from "../hw/fabric/fabric.js";
 import { resolveFabricParams } from "../hw/fabric/params.js";
 import type { TlpTraceRecord } from "../hw/fabric/trace.js";
 import { mlx5IbPageFault } from "../kernel/infiniband/hw/mlx5/odp.js";
-import { checkInvariants, type InvariantReport } from "../kernel/invariants.js";
+import { checkInvariants } from "../kernel/invariants.js";
 import type { RevisionName } from "../kernel/revision.js";
 import type { RunEvent, Series } from "../sim/series.js";
 import { runDiagnostics, scenarioDiagnostics, type TagProbe } from "./diagnostics.js";
-import { runEvents, type TimelineMark } from "./events.js";
+import type { TimelineMark } from "./events.js";
 import {
   flowSpec,
   initialIntents,
   initialStTable,
   mergeEntries,
   type OwnerIntents,
-  publishedTag,
   steeringEntries,
 } from "./fabric-adapter.js";
 import { fabricParamsOf } from "./fabric-params.js";
@@ -32,15 +31,8 @@ import { kernelCallRows } from "./kernel-calls.js";
 import { scenarioLayout, scenarioPlatform, singleMachineShape } from "./platform.js";
 import { runPlatformRevision } from "./platform-run.js";
 import type { RevisionResult, RunConfig, RunOutcome } from "./result.js";
-import { linksByName, toRevisionResult } from "./results-convert.js";
-import {
-  finishSeries,
-  type RunProgress,
-  reportProgress,
-  type SamplingOptions,
-  sampleIntervalPs,
-  startSampling,
-} from "./sampling.js";
+import { probingPublishedTag, type Sweep, simulateRevision } from "./revision-run.js";
+import { type RunProgress, type SamplingOptions, sampleIntervalPs } from "./sampling.js";
 import type { Scenario, TimelineEvent } from "./scenario-schema.js";
 import { type Session, type Step, setupSession } from "./setup.js";
 import { bootSystem, firmwareDesc } from "./system.js";
@@ -86,11 +78,6 @@ function repoint(fabric: Fabric, s: Scenario, ses: Session, mr: string): void {
     if (desc?.mr !== mr) continue;
     fabric.setFlowKey(f.name, flowSpec(s, ses, desc).mkey);
   }
-}
-
-interface Sweep {
-  readonly at: string;
-  readonly report: InvariantReport;
 }
 
 function scheduleTimeline(
@@ -157,36 +144,19 @@ export function runRevision(
     flows: s.flows.map((f) => flowSpec(s, ses, f, intents)),
     seed,
     trace: o.trace ?? false,
-    publishedTag: (ns, flow) => {
-      const tag = publishedTag(s, ses, ns, flow);
-      // The first look per flow: the namespace the NIC negotiated, and what the owner publishes.
-      if (tag !== undefined && !probe.has(flow)) {
-        const other = publishedTag(s, ses, ns === "st8" ? "st16" : "st8", flow);
-        probe.set(flow, { ns, tag, other });
-      }
-      return tag;
-    },
+    publishedTag: probingPublishedTag(s, ses, probe),
   });
   const sweeps: Sweep[] = [];
   const marks: TimelineMark[] = [];
   scheduleTimeline(fabric, s, ses, sweeps, intents, marks);
-  const sampler = startSampling(fabric, s.duration, o);
-  if (o.onProgress) {
-    const at = { revision, index: o.progress?.index ?? 0, revisions: o.progress?.revisions ?? 1 };
-    reportProgress(fabric, s.duration, at, o.onProgress);
-  }
-  const fr = fabric.run(s.duration / 1000);
-  sweeps.push({ at: "end", report: checkInvariants(sys.k, { ibdevs: [sys.ib] }) });
-  const result = toRevisionResult(fr, sweeps);
-  return {
-    result,
+  return simulateRevision(fabric, s, revision, o, {
+    k: sys.k,
+    ibdevs: [sys.ib],
     steps: ses.steps,
     probe,
-    links: linksByName(fr),
-    series: finishSeries(sampler, result),
-    events: runEvents(ses.steps, marks),
-    trace: o.trace ? fabric.trace() : [],
-  };
+    sweeps,
+    marks,
+  });
 }
 
 /** Run `s` on each revision. */
