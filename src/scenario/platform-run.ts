@@ -175,6 +175,7 @@ export function runPlatformRevision(
     seed,
     trace: o.trace ?? false,
     publishedTag: probingPublishedTag(s, ses, probe),
+    ...(o.arena ? { arena: o.arena } : {}),
   });
   return simulateRevision(fabric, s, revision, o, {
     k: sys.k,

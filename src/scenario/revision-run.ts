@@ -73,7 +73,7 @@ export function simulateRevision(
   const fr = fabric.run(s.duration / 1000);
   end.sweeps.push({ at: "end", report: checkInvariants(end.k, { ibdevs: end.ibdevs }) });
   const result = toRevisionResult(fr, end.sweeps);
-  return {
+  const out: RevisionRun = {
     result,
     steps: end.steps,
     probe: end.probe,
@@ -82,4 +82,6 @@ export function simulateRevision(
     events: runEvents(end.steps, end.marks),
     trace: o.trace ? fabric.trace() : [],
   };
+  fabric.release(); // everything is read: the caches' arrays go back to the arena
+  return out;
 }

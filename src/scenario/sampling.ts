@@ -15,6 +15,8 @@ export interface SamplingOptions {
   readonly samplePs?: number;
   /** Most samples kept before pairs merge and the interval doubles (even; default 1000). */
   readonly maxSamples?: number;
+  /** false: no time series (a sweep point reads end-of-run results only; sampling costs ~10%). */
+  readonly series?: boolean;
 }
 
 /** Where a run is, in simulated time, for a progress display. */
@@ -41,8 +43,16 @@ export function sampleIntervalPs(durationPs: number, o: SamplingOptions): number
   return ps;
 }
 
-/** Start sampling `fabric` for a run of `durationPs` (before fabric.run()). */
-export function startSampling(fabric: Fabric, durationPs: number, o: SamplingOptions): FabricSampler {
+/** No samples: the series of a run made with `series: false`. */
+export const NO_SERIES: Series = { intervalNs: 0, t: [], tracks: {} };
+
+/** Start sampling `fabric` for a run of `durationPs` (before fabric.run()); undefined when off. */
+export function startSampling(
+  fabric: Fabric,
+  durationPs: number,
+  o: SamplingOptions,
+): FabricSampler | undefined {
+  if (o.series === false) return undefined;
   return sampleFabric(fabric, {
     untilNs: durationPs / 1000,
     intervalPs: sampleIntervalPs(durationPs, o),
@@ -51,7 +61,8 @@ export function startSampling(fabric: Fabric, durationPs: number, o: SamplingOpt
 }
 
 /** The series after the run, with the host's cache tracks only where the results list the host. */
-export function finishSeries(sampler: FabricSampler, result: RevisionResult): Series {
+export function finishSeries(sampler: FabricSampler | undefined, result: RevisionResult): Series {
+  if (!sampler) return NO_SERIES;
   const s = sampler.finish();
   const host = result.completers.host !== undefined;
   const tracks = Object.fromEntries(

@@ -12,6 +12,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { ModelError } from "../base/errors.js";
+import { Int32Arena } from "../sim/arena.js";
 import { type FullPointResult, runPoint } from "./run-point.js";
 import type { PointExecutor, SweepPoint } from "./types.js";
 
@@ -92,6 +93,7 @@ export class LocalPool implements PointExecutor {
 
 /** Runs points one after the other in this thread, yielding between them so an abort is seen. */
 export class InThreadExecutor implements PointExecutor {
+  private readonly arena = new Int32Arena();
   async run(
     points: readonly SweepPoint[],
     onResult: (r: FullPointResult) => void,
@@ -99,7 +101,7 @@ export class InThreadExecutor implements PointExecutor {
   ): Promise<void> {
     for (const p of points) {
       if (signal?.aborted) return;
-      onResult(runPoint(p));
+      onResult(runPoint(p, this.arena));
       await new Promise((done) => setImmediate(done));
     }
   }

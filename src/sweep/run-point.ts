@@ -6,7 +6,8 @@
  */
 import { InputError, ModelError } from "../base/errors.js";
 import { isRevisionName } from "../kernel/revision.js";
-import { runRevision } from "../scenario/run.js";
+import { runScenario } from "../scenario/run.js";
+import type { Int32Arena } from "../sim/arena.js";
 import { isMiss, metricValue } from "./paths.js";
 import { docIssueText, validateScenarioValue } from "./scenario-value.js";
 import type { PointResult, SweepPoint } from "./types.js";
@@ -20,14 +21,18 @@ function failed(p: SweepPoint, error: string, t0: number): FullPointResult {
   return { hash: p.hash, index: p.index, metrics: {}, error, elapsedMs: performance.now() - t0 };
 }
 
-export function runPoint(p: SweepPoint): FullPointResult {
+/** Run point `p`; `arena`: the caller's (its thread's) arrays to reuse from point to point. */
+export function runPoint(p: SweepPoint, arena?: Int32Arena): FullPointResult {
   const t0 = performance.now();
   const v = validateScenarioValue(p.scenario);
   if (!v.scenario) return failed(p, `invalid scenario: ${v.issues.map(docIssueText).join("; ")}`, t0);
   if (!isRevisionName(p.revision)) return failed(p, `unknown revision '${p.revision}'`, t0);
   let result: unknown;
   try {
-    result = runRevision(v.scenario, p.revision, p.seed).result;
+    // As `tphlab run` runs it (a platform scenario takes the platform path), without time series.
+    const o = { revisions: [p.revision], seed: p.seed, series: false, ...(arena ? { arena } : {}) };
+    const out = runScenario(v.scenario, o);
+    result = out.report.results[p.revision];
   } catch (e) {
     if (!(e instanceof InputError || e instanceof ModelError)) throw e;
     return failed(p, `${e.name}: ${e.message}`, t0);

@@ -13,6 +13,7 @@
  */
 import { inputError } from "../../base/errors.js";
 import { PM } from "../../pcie/registers.js";
+import type { Int32Arena } from "../../sim/arena.js";
 import type { Simulator } from "../../sim/engine.js";
 import type { PciFunction } from "../pci-function.js";
 import { KIND_CPLD, KIND_MWR, MAX_TLPS } from "./batches.js";
@@ -69,6 +70,7 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
     private readonly p: FabricParams,
     private readonly dp: Datapath,
     private readonly flows: readonly FlowState[],
+    arena?: Int32Arena,
   ) {
     const spec = fn.bar(bar);
     if (!spec) throw inputError("accelerator.bar", `${fn.bdf} has no BAR ${bar}`, "missing-bar");
@@ -76,7 +78,7 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
     this.barBase = spec.address;
     this.barSize = spec.size;
     this.a = p.accelerator;
-    this.cache = new WayCache(this.a.cacheSets, this.a.partitionWays, this.a.lineBytes);
+    this.cache = new WayCache(this.a.cacheSets, this.a.partitionWays, this.a.lineBytes, arena);
     this.ingress = new Port(`${fn.bdf} ingress`, psPerByteGBps(this.a.ingressGBps));
     this.hbm = new Port(`${fn.bdf} hbm`, psPerByteGBps(this.a.hbmGBps));
   }

@@ -5,9 +5,12 @@
  * associativity is its way count. A line lives in at most one way of its set, whatever the
  * partition, so lookups see every copy and no coherence bookkeeping is needed.
  *
- * Lines are numbered by address / lineBytes; the set is line mod sets and the stored tag is
- * line / sets (an int32, so addresses up to 2^(31 + log2(sets x line)) bytes). Replacement takes
- * the partition's lowest invalid way, else its least recently used line.
+ * Lines are numbered by address / lineBytes; the set is line mod sets and the tag is line / sets,
+ * stored plus one (an int32, so addresses below 2^(31 + log2(sets x line)) bytes). Every field
+ * is zero when a set is empty (stored tag 0 = invalid way, bound 0, ring empty with none used),
+ * so a new cache is a zero-filled array: nothing walks it at construction, and the pages of sets a
+ * run never touches are never touched at all (a sweep builds tens of MiB of caches per second).
+ * Replacement takes the partition's lowest invalid way, else its least recently used line.
  *
  * Lookups and replacement avoid walking a set's ways where they can (a 16-way set walked way by
  * way costs more than the rest of a line's work), without changing what they find: each set
@@ -20,6 +23,7 @@
  * the r* fields, so the hot paths make one call per TLP batch or message.
  */
 import { ModelError } from "../../base/errors.js";
+import type { Int32Arena } from "../../sim/arena.js";
 
 /** Outcome of a single-line lookup: absent, present in the asked partition, present in another. */
 export const MISS = 0;
@@ -55,8 +59,8 @@ const OP_INVALIDATE = 2;
 
 /**
  * A set's record in `rec` (int32s): masks of the valid ways 0..31 and 32..63, the way used last,
- * then per partition its ring (most recent way + 1, 0 = empty; invalid ways), then per way its
- * tag (-1: invalid), then per way its links (the ways before and after it in recency order, the
+ * then per partition its ring (most recent way + 1, 0 = empty; valid ways), then per way its
+ * tag + 1 (0: invalid), then per way its links (the ways before and after it in recency order, the
  * ring closing from the least recent back to the most recent; dirty). One record per set keeps a
  * line's work in a few host cache lines.
  */
@@ -67,7 +71,7 @@ const LINK_MASK = 0xff;
 const NEXT_SHIFT = 8;
 const DIRTY_BIT = 0x10000;
 const HEAD_MASK = 0xff;
-const FREE_SHIFT = 16;
+const USED_SHIFT = 16;
 
 const HITS = 0;
 const REMOTE = 1;
@@ -94,19 +98,24 @@ export class WayCache {
   private readonly partFirst: Int32Array;
   private readonly partCount: Int32Array;
   private readonly wayPart: Int32Array;
-  /** The sets' records (see VALID .. FREE_SHIFT), `stride` int32s each: tags at +tagAt, links at +linkAt. */
+  /** The sets' records (see VALID .. USED_SHIFT), `stride` int32s each: tags at +tagAt, links at +linkAt. */
   private readonly rec: Int32Array;
   private readonly stride: number;
   private readonly tagAt: number;
   private readonly linkAt: number;
-  /** Per set, dense (the first thing a lookup reads): an upper bound of its tags, -1 when empty. */
+  /** Per set, dense (the first thing a lookup reads): an upper bound of its stored tags, 0 when empty. */
   private readonly bound: Int32Array;
   /** Allocations and evictions of the range call in progress (added to the stats by finish()). */
   private allocs = 0;
   private evicts = 0;
   private readonly st: Float64Array;
+  /** Valid lines per partition (kept as lines come and go; the tests hold it to a full count). */
+  private readonly valid: Int32Array;
 
-  constructor(sets: number, partitionWays: readonly number[], lineBytes: number) {
+  /** Where the big arrays come from and go back to (release()); fresh arrays without one. */
+  private readonly arena: Int32Arena | undefined;
+
+  constructor(sets: number, partitionWays: readonly number[], lineBytes: number, arena?: Int32Arena) {
     const ways = partitionWays.reduce((a, b) => a + b, 0);
     if (
       !(
@@ -140,14 +149,17 @@ export class WayCache {
     this.tagAt = LISTS + parts;
     this.linkAt = this.tagAt + ways;
     this.stride = this.linkAt + ways;
-    this.rec = new Int32Array(sets * this.stride);
-    for (let set = 0; set < sets; set++) {
-      const r = set * this.stride;
-      this.rec.fill(-1, r + this.tagAt, r + this.tagAt + ways);
-      for (let p = 0; p < parts; p++) this.rec[r + LISTS + p] = this.partCount[p]! << FREE_SHIFT;
-    }
-    this.bound = new Int32Array(sets).fill(-1);
+    this.arena = arena;
+    this.rec = arena ? arena.take(sets * this.stride) : new Int32Array(sets * this.stride);
+    this.bound = arena ? arena.take(sets) : new Int32Array(sets);
     this.st = new Float64Array(parts * STATS);
+    this.valid = new Int32Array(parts);
+  }
+
+  /** Give the arrays back to the arena (the run is over: the cache must not be used again). */
+  release(): void {
+    this.arena?.give(this.rec);
+    this.arena?.give(this.bound);
   }
 
   get partitions(): number {
@@ -157,7 +169,7 @@ export class WayCache {
   /** Slot (set * ways + way) holding `line`, or -1. */
   find(line: number): number {
     const set = line % this.sets;
-    const w = this.wayOf(set * this.stride, set, tagOf(line, this.sets));
+    const w = this.wayOf(set * this.stride, set, storedTag(line, this.sets));
     return w < 0 ? -1 : set * this.ways + w;
   }
 
@@ -204,14 +216,19 @@ export class WayCache {
     return present;
   }
 
-  /** Valid lines in partition p (O(size): for invariants and tests, not the hot path). */
+  /** Valid lines in partition p. */
   occupancy(p: number): number {
+    return this.valid[p]!;
+  }
+
+  /** Valid lines in partition p counted way by way (O(size): a check of occupancy() for tests). */
+  countValid(p: number): number {
     let n = 0;
     const first = this.partFirst[p]!;
     const last = first + this.partCount[p]!;
     for (let set = 0; set < this.sets; set++) {
       const t = set * this.stride + this.tagAt;
-      for (let w = first; w < last; w++) if (this.rec[t + w]! >= 0) n++;
+      for (let w = first; w < last; w++) if (this.rec[t + w]! !== 0) n++;
     }
     return n;
   }
@@ -247,7 +264,7 @@ export class WayCache {
     const sets = this.sets;
     const stride = this.stride;
     let set = first % sets;
-    let tag = tagOf(first, sets);
+    let tag = storedTag(first, sets);
     let r = set * stride;
     let hits = 0;
     let remote = 0;
@@ -282,15 +299,15 @@ export class WayCache {
     if (op !== OP_INVALIDATE) this.finish(p, hits, remote, miss, op === OP_WRITE ? W_HITS : R_HITS);
   }
 
-  /** Way of set `set` (record at `r`) holding `tag`, or -1. */
+  /** Way of set `set` (record at `r`) holding stored tag `tag`, or -1. */
   private wayOf(r: number, set: number, tag: number): number {
     const rec = this.rec;
     if (tag > this.bound[set]!) return -1;
     const last = rec[r + LAST]!;
     const tags = r + this.tagAt;
-    if (rec[tags + last] === tag) return last;
+    if (rec[tags + last] === tag) return last; // an invalid way's 0 never equals a stored tag
     // Walk the valid ways; when the tag is absent, the walk gives the exact bound.
-    let bound = -1;
+    let bound = 0;
     for (let half = 0; half < 2; half++) {
       let m = rec[r + VALID + half]!;
       while (m !== 0) {
@@ -354,8 +371,10 @@ export class WayCache {
       this.unlink(links, w);
       if (head === w + 1) head = nx + 1;
     }
-    rec[lp] = ((rec[lp]! & ~HEAD_MASK) | head) + (1 << FREE_SHIFT);
-    rec[r + this.tagAt + w] = -1;
+    rec[lp] = ((rec[lp]! & ~HEAD_MASK) | head) - (1 << USED_SHIFT);
+    const p = this.wayPart[w]!;
+    this.valid[p] = this.valid[p]! - 1;
+    rec[r + this.tagAt + w] = 0;
     rec[links + w] = 0;
     const v = r + VALID + (w >> 5);
     rec[v] = rec[v]! & ~(1 << (w & 31));
@@ -372,10 +391,11 @@ export class WayCache {
     const lp = r + LISTS + p;
     const h = (rec[lp]! & HEAD_MASK) - 1;
     let w: number;
-    if (rec[lp]! >> FREE_SHIFT > 0) {
+    if (rec[lp]! >> USED_SHIFT < this.partCount[p]!) {
       w = this.partFirst[p]!;
-      while (rec[t + w]! >= 0) w++;
-      rec[lp] = rec[lp]! - (1 << FREE_SHIFT);
+      while (rec[t + w]! !== 0) w++;
+      rec[lp] = rec[lp]! + (1 << USED_SHIFT);
+      this.valid[p] = this.valid[p]! + 1;
       const v = r + VALID + (w >> 5);
       rec[v] = rec[v]! | (1 << (w & 31));
       if (h < 0) rec[links + w] = w | (w << NEXT_SHIFT);
@@ -413,9 +433,9 @@ export class WayCache {
   }
 }
 
-/** The tag stored for `line`: its quotient by the set count (an int32 below 2^31). */
-function tagOf(line: number, sets: number): number {
-  const t = Math.floor(line / sets);
+/** The tag stored for `line`: its quotient by the set count, plus one (an int32 below 2^31). */
+function storedTag(line: number, sets: number): number {
+  const t = Math.floor(line / sets) + 1;
   if (t > 0x7fffffff) throw new ModelError(`cache line ${line} beyond the modelled address range`);
   return t;
 }

@@ -19,6 +19,7 @@
  *   const results = fab.run(100_000);                // plain JSON-able FabricResults
  */
 import { inputError } from "../../base/errors.js";
+import type { Int32Arena } from "../../sim/arena.js";
 import { Simulator } from "../../sim/engine.js";
 import { Rng } from "../../sim/random.js";
 import type { Mlx5Device } from "../mlx5/device.js";
@@ -65,6 +66,8 @@ export interface FabricDesc {
   /** The accelerator; or give `accelerators`. */
   readonly accelerator?: FabricAcceleratorDesc;
   readonly accelerators?: readonly FabricAcceleratorDesc[];
+  /** Where the caches' big arrays come from; Fabric.release() gives them back (sweep workers). */
+  readonly arena?: Int32Arena;
   /** The platform the topology was laid out from: names nodes and links, per-switch latency. */
   readonly layout?: PlatformLayout;
   /** CPU steering tags: explicit, or from the platform firmware's _DSM description. */
@@ -147,7 +150,7 @@ export class Fabric {
     });
     accels.forEach((a, i) => {
       const ap = deviceParams(desc.params, "accelerator", a.params, `fabric.accelerators[${i}].params`);
-      const model = new AcceleratorModel(a.fn, a.bar ?? 0, ap, this.dp, this.flows);
+      const model = new AcceleratorModel(a.fn, a.bar ?? 0, ap, this.dp, this.flows, desc.arena);
       if (a.stTable) model.setStTable(a.stTable, `fabric.accelerators[${i}].stTable`);
       const node = this.graph.accels[i]!;
       sinks.set(node, { port: model.ingress, latPs: 0 });
@@ -159,7 +162,8 @@ export class Fabric {
     const rp = desc.topology.rootPortOf(first);
     const tags =
       desc.host?.cpuTags ?? (rp ? cpuTagsFromFirmware(desc.host?.firmware, rp.bdf, p.host.cpus) : []);
-    this.host = new HostModel(p, this.dp, this.flows, () => rp?.spec.tphCompleter ?? 0, tags);
+    const completer = () => rp?.spec.tphCompleter ?? 0;
+    this.host = new HostModel(p, this.dp, this.flows, completer, tags, desc.arena);
     sinks.set(this.graph.rc, {
       port: this.host.memory,
       latPs: Math.round(p.rootComplex.portLatencyNs * 1000),
@@ -273,6 +277,12 @@ export class Fabric {
     this.runChecks();
     for (const [name, c] of this.checks) inv[name] = { ok: c.violations === 0, violations: c.violations };
     return collectResults(this, inv);
+  }
+
+  /** The run is over: the caches give their arrays back to the description's arena (if any). */
+  release(): void {
+    for (const a of this.accelerators) a.cache.release();
+    this.host.release();
   }
 
   /** The ordered TLP trace (empty unless the description asked for it). */

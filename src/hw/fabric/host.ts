@@ -8,6 +8,7 @@
  * request order.
  */
 import { inputError } from "../../base/errors.js";
+import type { Int32Arena } from "../../sim/arena.js";
 import type { Simulator } from "../../sim/engine.js";
 import { parseBdf } from "../pci-function-desc.js";
 import { encodeStInfo, type PlatformFirmwareDesc } from "../platform-firmware.js";
@@ -62,6 +63,8 @@ export class HostModel implements BatchReceiver, ConsumeCost {
     /** TPH Completer Supported of the root complex (the root port's DevCap2). */
     private readonly completer: () => number,
     tags: readonly CpuTag[],
+    /** Where the caches' arrays come from (a sweep worker reuses them across runs). */
+    private readonly arena?: Int32Arena,
   ) {
     this.h = p.host;
     this.memory = new Port("host memory", psPerByteGBps(this.h.memoryGBps));
@@ -70,11 +73,18 @@ export class HostModel implements BatchReceiver, ConsumeCost {
       this.h.llcSets,
       rest > 0 ? [this.h.ddioWays, rest] : [this.h.ddioWays],
       this.h.lineBytes,
+      arena,
     );
     for (const t of tags) {
       if (t.st8 !== undefined && this.cpuOf[0]![t.st8] === -1) this.cpuOf[0]![t.st8] = t.cpu;
       if (t.st16 !== undefined && this.cpuOf[1]![t.st16] === -1) this.cpuOf[1]![t.st16] = t.cpu;
     }
+  }
+
+  /** Give the caches' arrays back (see Fabric.release()). */
+  release(): void {
+    this.llc.release();
+    for (const c of this.l2) c?.release();
   }
 
   attach(sim: Simulator): void {
@@ -134,7 +144,7 @@ export class HostModel implements BatchReceiver, ConsumeCost {
   private cache(cpu: number): WayCache {
     let c = this.l2[cpu];
     if (!c) {
-      c = new WayCache(this.h.l2Sets, [this.h.l2Ways], this.h.lineBytes);
+      c = new WayCache(this.h.l2Sets, [this.h.l2Ways], this.h.lineBytes, this.arena);
       this.l2[cpu] = c;
     }
     return c;

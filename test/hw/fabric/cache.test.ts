@@ -92,6 +92,7 @@ describe("WayCache", () => {
         expect(c.find(l) >= 0 ? c.partitionOf(c.find(l)) : -1).toBe(ref.where(l));
       pw.forEach((_, p) => {
         expect(c.occupancy(p)).toBe(ref.occupancy(p));
+        expect(c.countValid(p)).toBe(ref.occupancy(p));
         expect(c.stats(p)).toMatchObject(ref.stats[p]!);
       });
     }
