@@ -1,13 +1,14 @@
 /**
- * Zeroed Int32Arrays taken and given back, so that a process running many short simulations one
+ * Zeroed Int32Arrays taken and given back cleared, so that a process running many short simulations one
  * after the other (a sweep worker) reuses the big arrays of its models instead of allocating them
  * for every run. Allocating megabytes per run costs page faults, external-memory pressure that
  * brings on full GCs (and with them V8's re-optimisation of code whose maps died), and, with
  * several worker threads in one process, contention on the process's memory map: measured, it
  * kept two sweep threads from being faster than one.
  *
- * An array is zeroed when taken, so a model sees exactly what `new Int32Array(n)` gives: results
- * do not depend on whether an arena was used. The arena keeps at most `maxBytes` (arrays given
+ * The giver clears what it wrote before giving an array back (it knows where it wrote: clearing
+ * megabytes it never touched would cost what the arena saves), so a taken array is exactly what
+ * `new Int32Array(n)` gives and results do not depend on whether an arena was used. The arena keeps at most `maxBytes` (arrays given
  * back beyond that are left to the GC), so a sweep over many geometries does not grow it without
  * bound. One arena per thread; it is not shared.
  */
@@ -21,10 +22,10 @@ export class Int32Arena {
     const a = this.free.get(n)?.pop();
     if (!a) return new Int32Array(n);
     this.bytes -= a.byteLength;
-    return a.fill(0);
+    return a;
   }
 
-  /** Give `a` back; its owner must not use it again. */
+  /** Give `a` back, all zero; its owner must not use it again. */
   give(a: Int32Array): void {
     if (this.bytes + a.byteLength > this.maxBytes) return;
     const list = this.free.get(a.length);

@@ -156,10 +156,22 @@ export class WayCache {
     this.valid = new Int32Array(parts);
   }
 
-  /** Give the arrays back to the arena (the run is over: the cache must not be used again). */
+  /**
+   * Give the arrays back to the arena, cleared (the run is over: the cache must not be used
+   * again). Only sets with a bound were ever written (a set whose last line left is all zero
+   * again, drop()), so a run that touched a few sets clears a few records, not megabytes.
+   */
   release(): void {
-    this.arena?.give(this.rec);
-    this.arena?.give(this.bound);
+    const arena = this.arena;
+    if (!arena) return;
+    const { rec, bound, stride } = this;
+    for (let set = 0; set < this.sets; set++) {
+      if (bound[set] === 0) continue;
+      rec.fill(0, set * stride, (set + 1) * stride);
+      bound[set] = 0;
+    }
+    arena.give(rec);
+    arena.give(bound);
   }
 
   get partitions(): number {
@@ -378,6 +390,7 @@ export class WayCache {
     rec[links + w] = 0;
     const v = r + VALID + (w >> 5);
     rec[v] = rec[v]! & ~(1 << (w & 31));
+    if ((rec[r + VALID]! | rec[r + VALID + 1]!) === 0) rec[r + LAST] = 0; // the set is as new
   }
 
   /**

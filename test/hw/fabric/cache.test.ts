@@ -1,6 +1,8 @@
 /** WayCache: LRU per partition, partitions as way groups, write-update vs move, invalidation, stats. */
+
 import { describe, expect, it } from "vitest";
 import { HIT_LOCAL, HIT_REMOTE, MISS, WayCache } from "../../../src/hw/fabric/cache.js";
+import { Int32Arena } from "../../../src/sim/arena.js";
 import { Rng } from "../../../src/sim/random.js";
 
 describe("WayCache", () => {
@@ -95,6 +97,29 @@ describe("WayCache", () => {
         expect(c.countValid(p)).toBe(ref.occupancy(p));
         expect(c.stats(p)).toMatchObject(ref.stats[p]!);
       });
+    }
+  });
+
+  it("gives its arrays back to the arena all zero, whatever the run did (invalidations included)", () => {
+    const arena = new Int32Arena();
+    const rng = new Rng(5);
+    for (const [sets, pw] of [
+      [64, [2, 6]],
+      [7, [40, 24]],
+    ] as [number, number[]][]) {
+      const c = new WayCache(sets, pw, 64, arena);
+      for (let step = 0; step < 3000; step++) {
+        const first = rng.below(sets * 200);
+        const n = 1 + rng.below(3 * sets);
+        if (rng.chance(0.3)) c.invalidateRange(first, n);
+        else c.writeRange(first, n, rng.below(pw.length), true, rng.chance(0.5));
+      }
+      c.release();
+      const ways = pw.reduce((a, b) => a + b, 0);
+      const rec = arena.take(sets * (3 + pw.length + 2 * ways));
+      const bound = arena.take(sets);
+      expect(rec.every((x) => x === 0)).toBe(true);
+      expect(bound.every((x) => x === 0)).toBe(true);
     }
   });
 });
