@@ -15,7 +15,6 @@ import type { TlpTraceRecord } from "../hw/fabric/trace.js";
 import { mlx5IbPageFault } from "../kernel/infiniband/hw/mlx5/odp.js";
 import { checkInvariants } from "../kernel/invariants.js";
 import type { RevisionName } from "../kernel/revision.js";
-import type { Int32Arena } from "../sim/arena.js";
 import type { RunEvent, Series } from "../sim/series.js";
 import { runDiagnostics, scenarioDiagnostics, type TagProbe } from "./diagnostics.js";
 import type { TimelineMark } from "./events.js";
@@ -49,8 +48,11 @@ export interface RunOptions extends SamplingOptions {
   readonly onProgress?: (p: RunProgress) => void;
   /** Collect the TLP-level trace of each revision (`run --trace`; small windows only). */
   readonly trace?: boolean;
-  /** Reuse the caches' arrays from run to run (a sweep worker's; src/sim/arena.ts). */
-  readonly arena?: Int32Arena;
+  /**
+   * Reuse the caches' arrays from run to run: a sweep worker's Int32Arena (src/sim/arena.ts;
+   * internal, so typed here by what a run uses of it).
+   */
+  readonly arena?: { take(n: number): Int32Array; give(a: Int32Array): void };
 }
 
 /** The NIC faults on each zapped dma-buf MR a flow uses; the driver re-maps it if it can. */

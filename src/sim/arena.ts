@@ -12,7 +12,13 @@
  * back beyond that are left to the GC), so a sweep over many geometries does not grow it without
  * bound. One arena per thread; it is not shared.
  */
-export class Int32Arena {
+/** What a model uses of an arena (structural: a run's options name it without the class). */
+export interface Int32Source {
+  take(n: number): Int32Array;
+  give(a: Int32Array): void;
+}
+
+export class Int32Arena implements Int32Source {
   private readonly free = new Map<number, Int32Array[]>();
   private bytes = 0;
   constructor(private readonly maxBytes = 256 * 1024 * 1024) {}

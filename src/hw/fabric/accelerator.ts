@@ -13,7 +13,7 @@
  */
 import { inputError } from "../../base/errors.js";
 import { PM } from "../../pcie/registers.js";
-import type { Int32Arena } from "../../sim/arena.js";
+import type { Int32Source } from "../../sim/arena.js";
 import type { Simulator } from "../../sim/engine.js";
 import type { PciFunction } from "../pci-function.js";
 import { KIND_CPLD, KIND_MWR, MAX_TLPS } from "./batches.js";
@@ -70,7 +70,7 @@ export class AcceleratorModel implements BatchReceiver, ConsumeCost {
     private readonly p: FabricParams,
     private readonly dp: Datapath,
     private readonly flows: readonly FlowState[],
-    arena?: Int32Arena,
+    arena?: Int32Source,
   ) {
     const spec = fn.bar(bar);
     if (!spec) throw inputError("accelerator.bar", `${fn.bdf} has no BAR ${bar}`, "missing-bar");

@@ -23,7 +23,7 @@
  * the r* fields, so the hot paths make one call per TLP batch or message.
  */
 import { ModelError } from "../../base/errors.js";
-import type { Int32Arena } from "../../sim/arena.js";
+import type { Int32Source } from "../../sim/arena.js";
 
 /** Outcome of a single-line lookup: absent, present in the asked partition, present in another. */
 export const MISS = 0;
@@ -113,9 +113,9 @@ export class WayCache {
   private readonly valid: Int32Array;
 
   /** Where the big arrays come from and go back to (release()); fresh arrays without one. */
-  private readonly arena: Int32Arena | undefined;
+  private readonly arena: Int32Source | undefined;
 
-  constructor(sets: number, partitionWays: readonly number[], lineBytes: number, arena?: Int32Arena) {
+  constructor(sets: number, partitionWays: readonly number[], lineBytes: number, arena?: Int32Source) {
     const ways = partitionWays.reduce((a, b) => a + b, 0);
     if (
       !(

@@ -19,7 +19,6 @@
  *   const results = fab.run(100_000);                // plain JSON-able FabricResults
  */
 import { inputError } from "../../base/errors.js";
-import type { Int32Arena } from "../../sim/arena.js";
 import { Simulator } from "../../sim/engine.js";
 import { Rng } from "../../sim/random.js";
 import type { Mlx5Device } from "../mlx5/device.js";
@@ -67,7 +66,7 @@ export interface FabricDesc {
   readonly accelerator?: FabricAcceleratorDesc;
   readonly accelerators?: readonly FabricAcceleratorDesc[];
   /** Where the caches' big arrays come from; Fabric.release() gives them back (sweep workers). */
-  readonly arena?: Int32Arena;
+  readonly arena?: { take(n: number): Int32Array; give(a: Int32Array): void };
   /** The platform the topology was laid out from: names nodes and links, per-switch latency. */
   readonly layout?: PlatformLayout;
   /** CPU steering tags: explicit, or from the platform firmware's _DSM description. */

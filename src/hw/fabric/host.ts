@@ -8,7 +8,7 @@
  * request order.
  */
 import { inputError } from "../../base/errors.js";
-import type { Int32Arena } from "../../sim/arena.js";
+import type { Int32Source } from "../../sim/arena.js";
 import type { Simulator } from "../../sim/engine.js";
 import { parseBdf } from "../pci-function-desc.js";
 import { encodeStInfo, type PlatformFirmwareDesc } from "../platform-firmware.js";
@@ -64,7 +64,7 @@ export class HostModel implements BatchReceiver, ConsumeCost {
     private readonly completer: () => number,
     tags: readonly CpuTag[],
     /** Where the caches' arrays come from (a sweep worker reuses them across runs). */
-    private readonly arena?: Int32Arena,
+    private readonly arena?: Int32Source,
   ) {
     this.h = p.host;
     this.memory = new Port("host memory", psPerByteGBps(this.h.memoryGBps));
