@@ -16,7 +16,7 @@ import {
   type PlatformLayout,
 } from "../hw/platform.js";
 import { PLATFORM_PRESETS, type PlatformPresetName } from "../hw/platform-presets.js";
-import type { Scenario } from "./scenario-schema.js";
+import type { Scenario, TimelineEvent } from "./scenario-schema.js";
 import type { Path, Reporter } from "./schema.js";
 
 /** What a scenario runs on: its description, where it came from, and its devices by kind. */
@@ -94,6 +94,22 @@ export function mrNic(s: Scenario, mr: string): string | undefined {
 }
 
 const only = (xs: readonly string[]): string | undefined => (xs.length === 1 ? xs[0] : undefined);
+
+/**
+ * The device a timeline event acts on: a revoke or unrevoke its `device` (else the only
+ * accelerator), a set-tph its buffer's accelerator, a re-registration its MR's NIC.
+ */
+export function eventDevice(s: Scenario, e: TimelineEvent): string | undefined {
+  switch (e.action) {
+    case "revoke":
+    case "unrevoke":
+      return e.device ?? only(scenarioPlatform(s).accelerators);
+    case "set-tph":
+      return bufferDevice(s, e.buffer);
+    case "reregister":
+      return mrNic(s, e.mr);
+  }
+}
 
 function checkRefs(s: Scenario, sp: ScenarioPlatform, r: Reporter): void {
   const ref = (name: string | undefined, known: readonly string[], path: Path, what: string, key: string) => {
