@@ -81,7 +81,7 @@ export function bootScenarioPlatform(s: Scenario, revision: RevisionName): Platf
 }
 
 /** Each owner exports its accelerator's buffers; the application registers each MR on its NIC. */
-function setupPlatform(s: Scenario, sys: PlatformSystem): Session {
+export function setupPlatform(s: Scenario, sys: PlatformSystem): Session {
   const steps: Step[] = [];
   const { host, paths } = platformHost(sys);
   const app = host.spawn("rdma-app");

@@ -85,7 +85,7 @@ function reregister(s: Scenario, ses: Session, name: string, now: number): numbe
   const m = ses.mrs.get(name)!;
   if (m.mr) {
     const err = ibv_dereg_mr(m.mr);
-    ses.steps.push({ at: now, who: "app", call: `deregister MR ${m.name}`, ret: -err });
+    ses.steps.push({ at: now, who: "app", call: `deregister MR ${m.name}`, ret: err ? -err : 0 });
     m.mr = null;
     m.key = 0;
   }
