@@ -4,9 +4,10 @@
  * MRs map them fault; a set-tph reprograms and re-judges only the buffer's accelerator and flows;
  * a re-registration lands on the MR's NIC's PD. Names are checked at line:col.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/base/errors.js";
-import { parseScenario } from "../../src/scenario/load.js";
+import { loadScenario, parseScenario } from "../../src/scenario/load.js";
 import { bootScenarioPlatform, setupPlatform } from "../../src/scenario/platform-run.js";
 import type { RevisionResult, RunOutcome } from "../../src/scenario/result.js";
 import { runScenario } from "../../src/scenario/run.js";
@@ -46,6 +47,10 @@ timeline: ${timeline}
 `;
 
 const run = (text: string): RunOutcome => runScenario(parseScenario(text, "f.yaml"));
+const EX = new URL("../../examples/", import.meta.url).pathname;
+/** An example file, with `tweak` applied to its text. */
+const example = (file: string, tweak: (t: string) => string = (t) => t): RunOutcome =>
+  runScenario(loadScenario(`${EX}${file}`, (p) => new TextEncoder().encode(tweak(readFileSync(p, "utf8")))));
 const faults = (o: RunOutcome, rev: string) =>
   o.steps[rev]!.filter((s) => s.who === "nic").map((s) => `@${s.at / 1e6}us ${s.call} = ${s.ret}`);
 
@@ -192,4 +197,54 @@ timeline: [{ at: 10us, action: reregister, mr: mb }]
       "f.yaml:16:35: mrs[4].nic: 'acc4' is an accelerator, not a NIC (NICs: nic0, nic1, nic2, nic3, nic4, nic5, nic6, nic7)",
     ]);
   });
+
+  it("two-nics-one-accelerator: revoking the only accelerator (no device: needed) faults both NICs' MRs", () => {
+    const o = example(
+      "two-nics-one-accelerator.yaml",
+      (t) =>
+        `${t.replace("duration: 100us", "duration: 30us")}timeline:
+  - { at: 10us, action: revoke, by: d3hot }
+  - { at: 20us, action: unrevoke }
+`,
+    );
+    for (const rev of ["v11", "proposed"]) {
+      expect(faults(o, rev)).toEqual([
+        `@10us page fault on MR ma (nic0) = ${ENODEV}`,
+        `@10us page fault on MR mb (nic1) = ${ENODEV}`,
+        "@20us page fault on MR ma (nic0) = 0",
+        "@20us page fault on MR mb (nic1) = 0",
+      ]);
+      for (const f of ["from-nic0", "from-nic1"]) {
+        const r = o.report.results[rev]!.flows[f]!;
+        expect(r.bytes.lost / r.bytes.offered, `${rev} ${f}`).toBeGreaterThan(0.25);
+        expect(r.messages, `${rev} ${f}: completes again after the unrevoke`).toBeGreaterThan(0);
+      }
+    }
+  }, 60_000);
+
+  it("revoke-one-accelerator (example): only acc1's flows stop; v11 misdirects after the re-map, proposed does not", () => {
+    const o = example("revoke-one-accelerator.yaml");
+    for (const rev of ["mainline", "v11", "proposed"]) {
+      const r = o.report.results[rev]!;
+      expect(r.flows.near0!.bytes.lost, rev).toBe(0);
+      expect(r.flows.near0!.goodputGbps, rev).toBeGreaterThan(99);
+      // 20 of 200 us revoked: a tenth of the bytes into acc1 lost.
+      for (const f of ["near1", "cross"]) {
+        const share = r.flows[f]!.bytes.lost / r.flows[f]!.bytes.offered;
+        expect(share, `${rev} ${f}`).toBeGreaterThan(0.08);
+        expect(share, `${rev} ${f}`).toBeLessThan(0.12);
+      }
+      expect(faults(o, rev).filter((x) => x.endsWith(`= ${ENODEV}`))).toEqual([
+        `@40us page fault on MR m1 (nic1) = ${ENODEV}`,
+        `@40us page fault on MR m01 (nic0) = ${ENODEV}`,
+        `@50us page fault on MR m1 (nic1) = ${ENODEV}`,
+        `@50us page fault on MR m01 (nic0) = ${ENODEV}`,
+      ]);
+    }
+    expect(o.report.results.v11!.bytesMisdirected).toBeGreaterThan(0);
+    expect(o.report.results.proposed!.bytesMisdirected).toBe(0);
+    expect(o.report.results.proposed!.completers.acc1!.partitions.p2!.read.hits).toBeGreaterThan(0);
+    // acc0's table has the same tag value, untouched: its data stays in partition 1.
+    expect(o.report.results.proposed!.completers.acc0!.partitions.p2!.write.misses).toBe(0);
+  }, 60_000);
 });
