@@ -301,7 +301,10 @@ const flow = object({
 });
 
 const at = required(quantity("time"), "when (simulated time)");
-const ownerDevice = optional(NAME, "the accelerator whose owner acts (default: the only one)");
+const ownerDevice = optional(
+  NAME,
+  "the accelerator whose owner acts (a platform device; default: the only one)",
+);
 const timelineEvent = tagged(
   "action",
   {
@@ -327,8 +330,8 @@ const timelineEvent = tagged(
   {
     revoke: "an accelerator's owner revokes that accelerator's dma-bufs",
     unrevoke: "the owner re-enables memory decoding / returns to D0: its buffers come back",
-    "set-tph": "the owner SETs a new tag on a buffer (no st/stExt: clears it)",
-    reregister: "the RDMA application deregisters the MR and registers it again",
+    "set-tph": "the owner of the buffer's accelerator SETs a new tag on it (no st/stExt: clears it)",
+    reregister: "the RDMA application deregisters the MR and registers it again (on the MR's NIC)",
   },
 );
 

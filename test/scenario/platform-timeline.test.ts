@@ -247,4 +247,17 @@ timeline: [{ at: 10us, action: reregister, mr: mb }]
     // acc0's table has the same tag value, untouched: its data stays in partition 1.
     expect(o.report.results.proposed!.completers.acc0!.partitions.p2!.write.misses).toBe(0);
   }, 60_000);
+
+  it("unrevoke-without-revoke is judged per accelerator", () => {
+    const notes = (timeline: string) =>
+      run(AI(timeline))
+        .report.diagnostics.filter((d) => d.code === "unrevoke-without-revoke")
+        .map((d) => `${d.path}: ${d.message}`);
+    expect(
+      notes(`
+  - { at: 5us, action: revoke, device: acc1, by: memory-disable }
+  - { at: 6us, action: unrevoke, device: acc2 }
+  - { at: 7us, action: unrevoke, device: acc1 }`),
+    ).toEqual(["timeline[1]: unrevoke of acc2 at 6us with nothing of acc2 revoked: it changes nothing"]);
+  }, 60_000);
 });
