@@ -7,7 +7,7 @@
 import type { TagNamespace } from "../hw/fabric/accelerator.js";
 import type { RevisionName } from "../kernel/revision.js";
 import { sizeRange } from "./flow-shape.js";
-import { bufferDevice } from "./platform.js";
+import { bufferDevice, eventDevice, scenarioPlatform } from "./platform.js";
 import type { RevisionResult } from "./result.js";
 import type { FlowDesc, Scenario } from "./scenario-schema.js";
 import { formatPath, type Path } from "./schema.js";
@@ -69,22 +69,23 @@ function flowsOutside(s: Scenario): Diagnostic[] {
   return out;
 }
 
+/** An unrevoke whose accelerator has nothing revoked (on a platform, each accelerator apart). */
 function unrevokes(s: Scenario): Diagnostic[] {
   const out: Diagnostic[] = [];
   const events = s.timeline.map((e, i) => [e, i] as const).sort((a, b) => a[0].at - b[0].at || a[1] - b[1]);
-  let revoked = false;
+  const several = scenarioPlatform(s).accelerators.length > 1;
+  const revoked = new Set<string>();
   for (const [e, i] of events) {
-    if (e.action === "revoke") revoked = true;
+    const device = eventDevice(s, e) ?? "";
+    if (e.action === "revoke") revoked.add(device);
     if (e.action !== "unrevoke") continue;
-    if (!revoked)
-      out.push(
-        diag(
-          "unrevoke-without-revoke",
-          ["timeline", i],
-          `unrevoke at ${formatTimePs(e.at)} with nothing revoked: it changes nothing`,
-        ),
-      );
-    revoked = false;
+    if (!revoked.has(device)) {
+      const what = several
+        ? `unrevoke of ${device} at ${formatTimePs(e.at)} with nothing of ${device} revoked`
+        : `unrevoke at ${formatTimePs(e.at)} with nothing revoked`;
+      out.push(diag("unrevoke-without-revoke", ["timeline", i], `${what}: it changes nothing`));
+    }
+    revoked.delete(device);
   }
   return out;
 }

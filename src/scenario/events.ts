@@ -13,6 +13,8 @@ export interface TimelineMark {
   readonly event: TimelineEvent;
   readonly first: number;
   readonly end: number;
+  /** On a platform: the device the action acted on (accelerator, or the MR's NIC). */
+  readonly device?: string;
 }
 
 /** Marker category of a timeline action. */
@@ -20,12 +22,13 @@ function actionKind(e: TimelineEvent): string {
   return e.action === "reregister" ? "re-register" : e.action;
 }
 
-function actionCall(e: TimelineEvent): string {
+function actionCall(e: TimelineEvent, device: string | undefined): string {
+  const on = device === undefined ? "" : ` ${device}`;
   switch (e.action) {
     case "revoke":
-      return `revoke by ${e.by}`;
+      return `revoke${on} by ${e.by}`;
     case "unrevoke":
-      return "unrevoke";
+      return `unrevoke${on}`;
     case "set-tph":
       return `set-tph on ${e.buffer}`;
     case "reregister":
@@ -33,8 +36,9 @@ function actionCall(e: TimelineEvent): string {
   }
 }
 
-function actionArgs(e: TimelineEvent): Record<string, string | number> {
+function actionArgs(e: TimelineEvent, device: string | undefined): Record<string, string | number> {
   const out: Record<string, string | number> = {};
+  if (device !== undefined) out.device = device;
   if (e.action === "revoke") out.by = e.by;
   if (e.action === "reregister") out.mr = e.mr;
   if (e.action === "set-tph") {
@@ -63,11 +67,11 @@ export function runEvents(steps: readonly Step[], marks: readonly TimelineMark[]
   for (const m of marks) {
     for (; next < m.first; next++) out.push(callEvent(steps[next]!, setupKind(steps[next]!)));
     const kind = actionKind(m.event);
-    const args = actionArgs(m.event);
+    const args = actionArgs(m.event, m.device);
     out.push({
       atNs: m.event.at / 1000,
       who: "timeline",
-      call: actionCall(m.event),
+      call: actionCall(m.event, m.device),
       kind,
       ...(Object.keys(args).length > 0 ? { args } : {}),
     });

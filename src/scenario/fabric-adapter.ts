@@ -12,7 +12,6 @@ import {
   uniformSize,
 } from "../hw/fabric/flow-spec.js";
 import { VFIO_DMA_BUF_TPH_ST, VFIO_DMA_BUF_TPH_ST_EXT } from "../kernel/include/uapi/linux/vfio.js";
-import type { Kernel } from "../kernel/kernel.js";
 import { shapeSpec } from "./flow-shape.js";
 import type { FlowDesc, Scenario, SizeDist } from "./scenario-schema.js";
 import type { Session } from "./setup.js";
@@ -127,7 +126,7 @@ export function mergeEntries(table: readonly StTableEntry[], added: readonly StT
  */
 export function publishedTag(
   s: Scenario,
-  ses: Pick<Session, "buffers"> & { readonly sys: { readonly k: Kernel } },
+  ses: Pick<Session, "buffers" | "k">,
   ns: TagNamespace,
   flow: string,
 ): number | null | undefined {
@@ -136,7 +135,7 @@ export function publishedTag(
   if (buffer === undefined) return undefined;
   const p = ses.buffers.get(buffer)?.priv;
   if (!p) return null;
-  const { k } = ses.sys;
+  const { k } = ses;
   if (k.b.dmaBufTph === "rfc-get-tph") return p.tph.st !== 0 || p.tph.ph !== 0 ? p.tph.st : null;
   const bit = ns === "st16" ? VFIO_DMA_BUF_TPH_ST_EXT : VFIO_DMA_BUF_TPH_ST;
   if (!(p.tph.flags & bit)) return null;

@@ -7,9 +7,11 @@
  * the owner passed it. The fabric runs the same hardware objects: each flow through its MR's NIC
  * to the accelerator (or host memory) its translation decodes at.
  *
+ * Timeline events run as on the single machine (./timeline/schedule.ts), each through the owner
+ * of the accelerator it names, or the application on the MR's NIC.
+ *
  * Scenarios with one NIC and one accelerator as `switch` or `root-complex` keep the single-machine
- * path (run.ts), byte for byte as before; timeline events are not run on a platform yet (refused at
- * load, scenario platform.ts).
+ * path (run.ts), byte for byte as before.
  */
 import { buildFabric } from "../hw/fabric/fabric.js";
 import {
@@ -21,7 +23,7 @@ import {
 } from "../kernel/platform-system.js";
 import type { RevisionName } from "../kernel/revision.js";
 import { platformHost } from "../uapi/platform-host.js";
-import { type IbvPd, ibv_alloc_pd, ibv_get_device_list, ibv_open_device } from "../uapi/verbs.js";
+import { ibv_alloc_pd, ibv_get_device_list, ibv_open_device } from "../uapi/verbs.js";
 import type { TagProbe } from "./diagnostics.js";
 import { flowSpec, initialIntents, mergeEntries, steeringEntries } from "./fabric-adapter.js";
 import { fabricParamsOf } from "./fabric-params.js";
@@ -34,12 +36,15 @@ import {
   type BufferState,
   exportBuffers,
   kret,
-  type MrState,
+  type NicSession,
+  newMrs,
+  type OwnerSession,
   registerMr,
   type Session,
   type Step,
 } from "./setup.js";
 import { nicTph, stInfo } from "./system.js";
+import { scheduleTimeline } from "./timeline/schedule.js";
 
 function nicOptions(s: Scenario, name: string): PlatformNicOptions {
   const n = (k: keyof Scenario["nic"]) => deviceSetting(s, name, "nic", k);
@@ -75,28 +80,23 @@ export function bootScenarioPlatform(s: Scenario, revision: RevisionName): Platf
   });
 }
 
-interface PlatformSession {
-  readonly sys: PlatformSystem;
-  readonly buffers: Map<string, BufferState>;
-  readonly mrs: Map<string, MrState>;
-  readonly steps: Step[];
-}
-
 /** Each owner exports its accelerator's buffers; the application registers each MR on its NIC. */
-function setupPlatform(s: Scenario, sys: PlatformSystem): PlatformSession {
+export function setupPlatform(s: Scenario, sys: PlatformSystem): Session {
   const steps: Step[] = [];
   const { host, paths } = platformHost(sys);
   const app = host.spawn("rdma-app");
   const buffers = new Map<string, BufferState>();
+  const owners = new Map<string, OwnerSession>();
   for (const a of sys.accelerators) {
     const owner = host.spawn(`${a.name}-owner`);
     const devFd = owner.open(paths.accelerators[a.name]!);
     steps.push({ at: 0, who: "owner", call: `open VFIO device ${a.name}`, ret: kret(owner, devFd) });
+    owners.set(a.name, { owner, devFd, vdev: a.vfio });
     const mine = { ...s, buffers: s.buffers.filter((b) => bufferDevice(s, b.name) === a.name) };
     for (const [k, v] of exportBuffers(mine, owner, app, devFd, steps)) buffers.set(k, v);
   }
   const devices = ibv_get_device_list(app);
-  const pds = new Map<string, IbvPd | null>();
+  const nics = new Map<string, NicSession>();
   for (const n of sys.nics) {
     const dev = devices.find((d) => d.name === n.ibdev);
     const ctx = dev ? ibv_open_device(app, dev) : null;
@@ -107,28 +107,23 @@ function setupPlatform(s: Scenario, sys: PlatformSystem): PlatformSession {
       call: `open ${n.ibdev} (${n.name}), alloc PD`,
       ret: pd ? 0 : -app.errno,
     });
-    pds.set(n.name, pd);
+    nics.set(n.name, { hw: n.hw, ib: n.ib, pd });
   }
-  const first = pds.get(sys.nics[0]!.name) ?? null;
+  const first = nics.get(sys.nics[0]!.name)?.pd ?? null;
   const dmahs = allocDmahs(s, app, first, steps);
-  const mrs = new Map(s.mrs.map((m) => [m.name, { name: m.name, mr: null, key: 0 } as MrState]));
-  for (const m of mrs.values()) {
-    const pd = pds.get(mrNic(s, m.name) ?? "") ?? null;
-    // registerMr works on one PD: the MR's NIC's.
-    const view: Session = {
-      sys: undefined as never,
-      owner: app,
-      app,
-      devFd: -1,
-      pd,
-      buffers,
-      dmahs,
-      mrs,
-      steps,
-    };
-    registerMr(s, view, m, 0);
-  }
-  return { sys, buffers, mrs, steps };
+  const ses: Session = {
+    k: sys.k,
+    app,
+    owners,
+    nics,
+    buffers,
+    dmahs,
+    mrs: newMrs(s),
+    steps,
+    namesDevices: true,
+  };
+  for (const m of ses.mrs.values()) registerMr(s, ses, m, 0);
+  return ses;
 }
 
 /** The owner's device table of accelerator `name`: its own entries, then its buffers' tags. */
@@ -155,6 +150,8 @@ export function runPlatformRevision(
   const intents = initialIntents(s);
   const probe: TagProbe = new Map();
   const nicIndex = new Map(sys.nics.map((n, i) => [n.name, i]));
+  // Each owner's device table at the start, in the fabric's order of accelerators.
+  const tables = new Map(sys.accelerators.map((a) => [a.name, stTableOf(s, a.name)]));
   const fabric = buildFabric({
     topology: sys.k.topology,
     nics: sys.nics.map((n) => {
@@ -163,7 +160,7 @@ export function runPlatformRevision(
     }),
     accelerators: sys.accelerators.map((a) => {
       const params = deviceParamsInput(s, a.name, "accelerator");
-      return { fn: a.vfio.pdev.fn, bar: 0, stTable: stTableOf(s, a.name), ...(params ? { params } : {}) };
+      return { fn: a.vfio.pdev.fn, bar: 0, stTable: tables.get(a.name)!, ...(params ? { params } : {}) };
     }),
     layout: sys.layout,
     host: { firmware: platformFirmware({ layout: sys.layout, stInfo: stInfo(s) }) },
@@ -177,12 +174,13 @@ export function runPlatformRevision(
     publishedTag: probingPublishedTag(s, ses, probe),
     ...(o.arena ? { arena: o.arena } : {}),
   });
+  const { sweeps, marks } = scheduleTimeline(fabric, s, ses, tables, intents);
   return simulateRevision(fabric, s, revision, o, {
     k: sys.k,
     ibdevs: sys.nics.map((n) => n.ib),
     steps: ses.steps,
     probe,
-    sweeps: [],
-    marks: [],
+    sweeps,
+    marks,
   });
 }

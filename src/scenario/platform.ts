@@ -16,7 +16,7 @@ import {
   type PlatformLayout,
 } from "../hw/platform.js";
 import { PLATFORM_PRESETS, type PlatformPresetName } from "../hw/platform-presets.js";
-import type { Scenario } from "./scenario-schema.js";
+import type { Scenario, TimelineEvent } from "./scenario-schema.js";
 import type { Path, Reporter } from "./schema.js";
 
 /** What a scenario runs on: its description, where it came from, and its devices by kind. */
@@ -95,15 +95,42 @@ export function mrNic(s: Scenario, mr: string): string | undefined {
 
 const only = (xs: readonly string[]): string | undefined => (xs.length === 1 ? xs[0] : undefined);
 
+/**
+ * The device a timeline event acts on: a revoke or unrevoke its `device` (else the only
+ * accelerator), a set-tph its buffer's accelerator, a re-registration its MR's NIC.
+ */
+export function eventDevice(s: Scenario, e: TimelineEvent): string | undefined {
+  switch (e.action) {
+    case "revoke":
+    case "unrevoke":
+      return e.device ?? only(scenarioPlatform(s).accelerators);
+    case "set-tph":
+      return bufferDevice(s, e.buffer);
+    case "reregister":
+      return mrNic(s, e.mr);
+  }
+}
+
+/** What a platform name is, for a message: "a NIC", "an accelerator", "a switch", or undefined. */
+function kindOf(sp: ScenarioPlatform, name: string): string | undefined {
+  if (sp.nics.includes(name)) return "a NIC";
+  if (sp.accelerators.includes(name)) return "an accelerator";
+  return sp.desc.switches.some((w) => w.name === name) ? "a switch" : undefined;
+}
+
 function checkRefs(s: Scenario, sp: ScenarioPlatform, r: Reporter): void {
   const ref = (name: string | undefined, known: readonly string[], path: Path, what: string, key: string) => {
     if (name !== undefined) {
-      if (!known.includes(name))
-        r.report(
-          path,
-          "unknown-ref",
-          `no ${what} named '${name}' on the platform (known: ${known.join(", ") || "none"})`,
-        );
+      if (known.includes(name)) return;
+      const is = kindOf(sp, name);
+      const list = known.join(", ") || "none";
+      r.report(
+        path,
+        is === undefined ? "unknown-ref" : "wrong-kind",
+        is === undefined
+          ? `no ${what} named '${name}' on the platform (known: ${list})`
+          : `'${name}' is ${is}, not ${what === "NIC" ? "a NIC" : `an ${what}`} (${what}s: ${list})`,
+      );
     } else if (known.length !== 1)
       r.report(
         path.slice(0, -1),
@@ -119,17 +146,16 @@ function checkRefs(s: Scenario, sp: ScenarioPlatform, r: Reporter): void {
   s.mrs.forEach((m, i) => {
     ref(m.nic, sp.nics, ["mrs", i, "nic"], "NIC", "nic");
   });
+  // A revoke or unrevoke is made by one accelerator's owner (set-tph and reregister name theirs
+  // through the buffer and the MR, checked above).
+  s.timeline.forEach((e, i) => {
+    if (e.action === "revoke" || e.action === "unrevoke")
+      ref(e.device, sp.accelerators, ["timeline", i, "device"], "accelerator", "device");
+  });
 }
 
 /** Every problem with the platform and the names referring to it, at its position. */
-export function checkPlatform(s: Scenario, out: Reporter): void {
-  let found = 0;
-  const r: Reporter = {
-    report: (...a) => {
-      found++;
-      out.report(...a);
-    },
-  };
+export function checkPlatform(s: Scenario, r: Reporter): void {
   const p = s.platform;
   if (p !== undefined && s.topology !== undefined)
     r.report(["topology"], "one-of", "give either topology (a shorthand) or platform, not both");
@@ -140,10 +166,8 @@ export function checkPlatform(s: Scenario, out: Reporter): void {
       "a preset replaces switches and devices: give one or the other",
     );
   const sp = scenarioPlatform(s);
-  let laidOut = false;
   try {
     layoutPlatform(sp.desc);
-    laidOut = true;
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     // The default link is the scenario's `link`, checked there already.
@@ -155,14 +179,6 @@ export function checkPlatform(s: Scenario, out: Reporter): void {
   }
   if (sp.nics.length === 0) r.report(p ? ["platform"] : ["topology"], "missing", "the platform has no NIC");
   checkRefs(s, sp, r);
-  if (found === 0 && laidOut && singleMachineShape(s) === undefined)
-    s.timeline.forEach((_, i) => {
-      r.report(
-        ["timeline", i],
-        "not-yet",
-        "timeline events run on one NIC and one accelerator (topology switch or root-complex), not yet on a larger platform",
-      );
-    });
 }
 
 type Entry = Readonly<Record<string, unknown>>;

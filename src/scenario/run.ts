@@ -4,40 +4,26 @@
  * timeline as kernel calls at their simulated times, run, and collect the results with the kernel
  * model's invariants. Same scenario and seed, same results, byte for byte.
  *
- * Page faults: the NIC touches a zapped dma-buf MR on its next access; the model runs that fault
- * (mlx5_ib_page_fault) right after every timeline event for each zapped MR a flow uses. While the
- * buffer is revoked the fault fails and the flow's bytes are lost; after the un-revoke it re-maps
- * (and in `proposed` re-queries the exporter's tag).
+ * The timeline (and its page faults) runs as on a platform: ./timeline/schedule.ts.
  */
-import { buildFabric, type Fabric } from "../hw/fabric/fabric.js";
+import { buildFabric } from "../hw/fabric/fabric.js";
 import { resolveFabricParams } from "../hw/fabric/params.js";
 import type { TlpTraceRecord } from "../hw/fabric/trace.js";
-import { mlx5IbPageFault } from "../kernel/infiniband/hw/mlx5/odp.js";
-import { checkInvariants } from "../kernel/invariants.js";
 import type { RevisionName } from "../kernel/revision.js";
 import type { RunEvent, Series } from "../sim/series.js";
 import { runDiagnostics, scenarioDiagnostics, type TagProbe } from "./diagnostics.js";
-import type { TimelineMark } from "./events.js";
-import {
-  flowSpec,
-  initialIntents,
-  initialStTable,
-  mergeEntries,
-  type OwnerIntents,
-  steeringEntries,
-} from "./fabric-adapter.js";
+import { flowSpec, initialIntents, initialStTable } from "./fabric-adapter.js";
 import { fabricParamsOf } from "./fabric-params.js";
 import { kernelCallRows } from "./kernel-calls.js";
 import { scenarioLayout, scenarioPlatform, singleMachineShape } from "./platform.js";
 import { runPlatformRevision } from "./platform-run.js";
 import type { RevisionResult, RunConfig, RunOutcome } from "./result.js";
-import { probingPublishedTag, type Sweep, simulateRevision } from "./revision-run.js";
+import { probingPublishedTag, simulateRevision } from "./revision-run.js";
 import { type RunProgress, type SamplingOptions, sampleIntervalPs } from "./sampling.js";
-import type { Scenario, TimelineEvent } from "./scenario-schema.js";
-import { type Session, type Step, setupSession } from "./setup.js";
+import type { Scenario } from "./scenario-schema.js";
+import { type Step, setupSession } from "./setup.js";
 import { bootSystem, firmwareDesc } from "./system.js";
-import { runTimelineEvent } from "./timeline.js";
-import { formatTimePs } from "./units.js";
+import { scheduleTimeline } from "./timeline/schedule.js";
 
 export interface RunOptions extends SamplingOptions {
   /** Revisions to run, in order (default: the scenario's). */
@@ -53,68 +39,6 @@ export interface RunOptions extends SamplingOptions {
    * internal, so typed here by what a run uses of it).
    */
   readonly arena?: { take(n: number): Int32Array; give(a: Int32Array): void };
-}
-
-/** The NIC faults on each zapped dma-buf MR a flow uses; the driver re-maps it if it can. */
-function pageFaults(s: Scenario, ses: Session, now: number): void {
-  const { k, nicHw, ib } = ses.sys;
-  const used = new Set(s.flows.map((f) => f.mr));
-  for (const m of ses.mrs.values()) {
-    const desc = s.mrs.find((x) => x.name === m.name);
-    if (!used.has(m.name) || desc?.buffer === undefined || !m.mr) continue;
-    const mkey = nicHw.mkeyByKey(m.key);
-    if (!mkey || mkey.xltValid) continue;
-    ses.steps.push({
-      at: now,
-      who: "nic",
-      call: `page fault on MR ${m.name}`,
-      ret: mlx5IbPageFault(k, ib, m.key),
-    });
-  }
-}
-
-/**
- * After a re-registration the MR has a new key; the application hands it to its peers, so the
- * flows on that MR now use it. The fabric reads `spec.mkey` at each refresh.
- */
-function repoint(fabric: Fabric, s: Scenario, ses: Session, mr: string): void {
-  for (const f of fabric.flows) {
-    const desc = s.flows.find((x) => x.name === f.name);
-    if (desc?.mr !== mr) continue;
-    fabric.setFlowKey(f.name, flowSpec(s, ses, desc).mkey);
-  }
-}
-
-function scheduleTimeline(
-  fabric: Fabric,
-  s: Scenario,
-  ses: Session,
-  sweeps: Sweep[],
-  intents: OwnerIntents,
-  marks: TimelineMark[],
-): void {
-  let table = initialStTable(s);
-  const events = s.timeline.map((e, i) => [e, i] as const).sort((a, b) => a[0].at - b[0].at || a[1] - b[1]);
-  for (const [e] of events) {
-    fabric.at(e.at / 1000, (fab) => {
-      if (e.action === "set-tph" && e.partition !== undefined && fab.accelerator) {
-        // The owner programs its device for the new tag before publishing it.
-        table = mergeEntries(table, steeringEntries(e));
-        fab.accelerator.setStTable(table, "timeline");
-        intents.set(e.buffer, { partition: e.partition, op: e.op });
-        for (const f of s.flows) fab.setFlowExpect(f.name, flowSpec(s, ses, f, intents).expect);
-      }
-      const first = ses.steps.length;
-      runTimelineEvent(s, ses, e as TimelineEvent, e.at);
-      if (e.action === "reregister") repoint(fab, s, ses, e.mr);
-      pageFaults(s, ses, e.at);
-      marks.push({ event: e as TimelineEvent, first, end: ses.steps.length });
-      sweeps.push({
-        at: `@${formatTimePs(e.at)}`,
-        report: checkInvariants(ses.sys.k, { ibdevs: [ses.sys.ib] }),
-      });
-    });
-  }
 }
 
 export interface RevisionRun {
@@ -152,9 +76,8 @@ export function runRevision(
     publishedTag: probingPublishedTag(s, ses, probe),
     ...(o.arena ? { arena: o.arena } : {}),
   });
-  const sweeps: Sweep[] = [];
-  const marks: TimelineMark[] = [];
-  scheduleTimeline(fabric, s, ses, sweeps, intents, marks);
+  const tables = new Map([[scenarioPlatform(s).accelerators[0]!, initialStTable(s)]]);
+  const { sweeps, marks } = scheduleTimeline(fabric, s, ses, tables, intents);
   return simulateRevision(fabric, s, revision, o, {
     k: sys.k,
     ibdevs: [sys.ib],

@@ -301,6 +301,10 @@ const flow = object({
 });
 
 const at = required(quantity("time"), "when (simulated time)");
+const ownerDevice = optional(
+  NAME,
+  "the accelerator whose owner acts (a platform device; default: the only one)",
+);
 const timelineEvent = tagged(
   "action",
   {
@@ -310,8 +314,9 @@ const timelineEvent = tagged(
         oneOf(["flr", "memory-disable", "d3hot", "hot-reset", "close"] as const),
         "VFIO_DEVICE_RESET, command register write, PM write, VFIO_DEVICE_PCI_HOT_RESET, close(device fd)",
       ),
+      device: ownerDevice,
     },
-    unrevoke: { at },
+    unrevoke: { at, device: ownerDevice },
     "set-tph": {
       at,
       buffer: required(NAME, "the dma-buf"),
@@ -323,10 +328,10 @@ const timelineEvent = tagged(
     reregister: { at, mr: required(NAME, "the MR to deregister and register again") },
   },
   {
-    revoke: "the owner revokes the accelerator's dma-bufs",
-    unrevoke: "the owner re-enables memory decoding / returns to D0: buffers come back",
-    "set-tph": "the owner SETs a new tag on a buffer (no st/stExt: clears it)",
-    reregister: "the RDMA application deregisters the MR and registers it again",
+    revoke: "an accelerator's owner revokes that accelerator's dma-bufs",
+    unrevoke: "the owner re-enables memory decoding / returns to D0: its buffers come back",
+    "set-tph": "the owner of the buffer's accelerator SETs a new tag on it (no st/stExt: clears it)",
+    reregister: "the RDMA application deregisters the MR and registers it again (on the MR's NIC)",
   },
 );
 

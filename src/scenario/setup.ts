@@ -11,8 +11,12 @@
  *
  * Every call's result is kept as a step, as the kernel returns it (-errno on failure).
  */
+import type { Mlx5Device } from "../hw/mlx5/device.js";
 import { DmaBuf } from "../kernel/dma-buf/dma-buf.js";
 import { vfioDmaBufStruct } from "../kernel/include/uapi/linux/vfio.js";
+import type { Mlx5IbDev } from "../kernel/infiniband/hw/mlx5/mlx5_ib.js";
+import type { Kernel } from "../kernel/kernel.js";
+import type { VfioPciCoreDevice } from "../kernel/vfio/pci/vfio_pci_core.js";
 import { type VfioPciDmaBuf, vfioPciDmaBufPriv } from "../kernel/vfio/pci/vfio_pci_dmabuf.js";
 import type { Libc } from "../uapi/libc.js";
 import { p2pHost, vfioExportDmaBuf, vfioSetDmaBufTph } from "../uapi/p2p-host.js";
@@ -34,6 +38,7 @@ import {
   ibv_reg_mr_ex,
 } from "../uapi/verbs.js";
 import { type DmaBufArgs, dmaBufTphFlags } from "../uapi/vfio.js";
+import { mrNic, scenarioPlatform } from "./platform.js";
 import type { Scenario } from "./scenario-schema.js";
 import type { BootedSystem } from "./system.js";
 
@@ -76,18 +81,40 @@ export interface MrState {
   key: number;
 }
 
-/** The two programs and their objects after setup. */
-export interface Session {
-  readonly sys: BootedSystem;
+/** One accelerator's owner (a VFIO program of its own) and the device it opened. */
+export interface OwnerSession {
   readonly owner: Libc;
-  readonly app: Libc;
   /** The owner's VFIO device fd (-1 after it closed it). */
   devFd: number;
+  /** The device (the program knows its PM capability offset). */
+  readonly vdev: VfioPciCoreDevice;
+}
+
+/** One NIC as the application holds it: the hardware (mkeys), its verbs device and PD. */
+export interface NicSession {
+  readonly hw: Mlx5Device;
+  readonly ib: Mlx5IbDev;
   readonly pd: IbvPd | null;
+}
+
+/**
+ * The programs and their objects after setup: an owner per accelerator, the RDMA application with
+ * a PD per NIC, keyed by the platform's names (the single machine's are acc0 and nic0).
+ */
+export interface Session {
+  readonly k: Kernel;
+  readonly app: Libc;
+  readonly owners: ReadonlyMap<string, OwnerSession>;
+  readonly nics: ReadonlyMap<string, NicSession>;
   readonly buffers: ReadonlyMap<string, BufferState>;
   readonly dmahs: ReadonlyMap<string, IbvDmah | null>;
   readonly mrs: ReadonlyMap<string, MrState>;
   readonly steps: Step[];
+  /**
+   * Steps made after setup name the device they act on (a platform's many); the single machine's
+   * read as they always have.
+   */
+  readonly namesDevices: boolean;
 }
 
 /** A C call's result as the kernel returned it: -1/errno -> -errno. */
@@ -152,8 +179,13 @@ export function allocDmahs(
   return out;
 }
 
-/** Register (or register again) MR `m`: a dma-buf MR on its buffer's fd, or host memory. */
-export function registerMr(s: Scenario, ses: Session, m: MrState, at: number): void {
+/** Register (or register again) MR `m` on its NIC's PD: a dma-buf MR on its buffer's fd, or host memory. */
+export function registerMr(
+  s: Scenario,
+  ses: Pick<Session, "app" | "nics" | "buffers" | "dmahs" | "steps">,
+  m: MrState,
+  at: number,
+): void {
   const desc = s.mrs.find((x) => x.name === m.name)!;
   const dmah = desc.dmah === undefined ? null : (ses.dmahs.get(desc.dmah) ?? null);
   const host = desc.buffer === undefined;
@@ -167,9 +199,15 @@ export function registerMr(s: Scenario, ses: Session, m: MrState, at: number): v
     ...(host ? { addr } : { fd: b?.appFd ?? -1, fdOffset: 0n }),
     dmah,
   });
-  m.mr = ses.pd ? ibv_reg_mr_ex(ses.pd, attr) : null;
+  const pd = ses.nics.get(mrNic(s, m.name) ?? "")?.pd ?? null;
+  m.mr = pd ? ibv_reg_mr_ex(pd, attr) : null;
   m.key = m.mr?.lkey ?? 0;
   ses.steps.push({ at, who: "app", call: `register MR ${m.name}`, ret: m.mr ? 0 : -ses.app.errno });
+}
+
+/** Every MR of `s`, not registered yet. */
+export function newMrs(s: Scenario): Map<string, MrState> {
+  return new Map(s.mrs.map((m) => [m.name, { name: m.name, mr: null, key: 0 }]));
 }
 
 /** Run the whole setup on a booted system. */
@@ -186,8 +224,18 @@ export function setupSession(s: Scenario, sys: BootedSystem): Session {
   const pd = ctx ? ibv_alloc_pd(ctx) : null;
   steps.push({ at: 0, who: "app", call: "open verbs device, alloc PD", ret: pd ? 0 : -app.errno });
   const dmahs = allocDmahs(s, app, pd, steps);
-  const mrs = new Map(s.mrs.map((m) => [m.name, { name: m.name, mr: null, key: 0 } as MrState]));
-  const ses: Session = { sys, owner, app, devFd, pd, buffers, dmahs, mrs, steps };
-  for (const m of mrs.values()) registerMr(s, ses, m, 0);
+  const sp = scenarioPlatform(s);
+  const ses: Session = {
+    k: sys.k,
+    app,
+    owners: new Map([[sp.accelerators[0]!, { owner, devFd, vdev: sys.acc }]]),
+    nics: new Map([[sp.nics[0]!, { hw: sys.nicHw, ib: sys.ib, pd }]]),
+    buffers,
+    dmahs,
+    mrs: newMrs(s),
+    steps,
+    namesDevices: false,
+  };
+  for (const m of ses.mrs.values()) registerMr(s, ses, m, 0);
   return ses;
 }

@@ -5,7 +5,7 @@ import type { RevisionName } from "../../src/kernel/revision.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { setupSession } from "../../src/scenario/setup.js";
 import { bootSystem } from "../../src/scenario/system.js";
-import { runTimelineEvent } from "../../src/scenario/timeline.js";
+import { runTimelineEvent } from "../../src/scenario/timeline/actions.js";
 
 const YAML = `
 name: setup-test
