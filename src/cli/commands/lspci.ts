@@ -49,7 +49,7 @@ const OPTIONS: readonly OptionSpec[] = [
     name: "verbose",
     short: "v",
     repeat: true,
-    help: "-v the verbose header and capability headings; -vv adds Control/Status, versions\nand the decoded capability bodies (TPH, DevCap2, MSI-X, VirtIO)",
+    help: "-v the verbose header and capability headings; -vv adds Control/Status, versions\nand the decoded capability bodies (TPH, ACS, DevCap2, MSI-X, VirtIO)",
   },
   { name: "numeric", short: "n", repeat: true, help: "numeric IDs instead of names (-n), or both (-nn)" },
   {
