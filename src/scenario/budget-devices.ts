@@ -17,9 +17,13 @@ export interface StateTerm {
   readonly what: string;
 }
 
-/** A set-associative cache as ../hw/fabric/cache.ts lays it out: 4 B x sets x (5 + partitions + 2 x ways). */
+/**
+ * A set-associative cache as ../hw/fabric/cache.ts lays it out: per set, a record of 3 words
+ * (valid-way masks, the way used last), a ring per partition, a tag and a link per way, and its
+ * tag bound: 4 B x sets x (4 + partitions + 2 x ways).
+ */
 export function cacheBytes(sets: number, ways: number, parts: number): number {
-  return 4 * sets * (5 + parts + 2 * ways);
+  return 4 * sets * (4 + parts + 2 * ways);
 }
 
 /**

@@ -4,7 +4,7 @@
  * refused with the parameter to lower. Both are upper-bound estimates from the parameters alone:
  *
  * - state: every device's model (./budget-devices.ts: each accelerator's own cache, 4 bytes x sets
- *   x (5 + partitions + 2 x ways) as ../hw/fabric/cache.ts lays it out, and tag tables; each NIC's
+ *   x (4 + partitions + 2 x ways) as ../hw/fabric/cache.ts lays it out, and tag tables; each NIC's
  *   config space and ST table; the host LLC and an L2 per CPU a tag or consumer can name),
  *   closed-loop permits (8 bytes each),
  *   and STATE_PER_MESSAGE bytes for every message the run can offer (each may still wait for a
