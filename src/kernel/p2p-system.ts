@@ -92,6 +92,8 @@ export interface P2pSystemOptions {
   /** The NIC's TPH Requester (default P2P_NIC_TPH_TABLE). */
   readonly nicTph?: TphRequesterDesc | "none";
   readonly nicCaps?: Partial<Mlx5Caps>;
+  /** The switch's downstream ports have ACS P2P Request/Completion Redirect on (default false). */
+  readonly acsRedirect?: boolean;
   /** st_info per ACPI Processor UID, answered by every Root Port's _DSM. */
   readonly stInfo?: Readonly<Record<string, StInfoDesc>>;
   readonly dsmFail?: DsmFailure;
@@ -140,6 +142,7 @@ function platformOptions(o: P2pSystemOptions): PlatformSystemOptions {
       ...opt("tagLimit", o.accTagLimit),
       ...opt("sibling", o.sibling),
     },
+    ...opt("acsRedirect", o.acsRedirect),
     ...opt("stInfo", o.stInfo),
     ...opt("dsmFail", o.dsmFail),
     ...opt("noAcpi", o.noAcpi),

@@ -4,9 +4,9 @@
  * mlx5_ib named mlx5_0, mlx5_1... in layout order, its own ST table and requester type
  * negotiated against its own Root Port) and every accelerator its own vfio-pci device (its own
  * BAR 0 window, /dev/vfio/devices/vfioN, dma-bufs and owner). Every Root Port answers the ACPI
- * _DSM. P2P reachability is the kernel's (src/kernel/pci/p2pdma.ts): switch ports carry ACS with
- * redirect when asked, a host bridge function at 00:00.0 when given, and the CPU decides whether
- * the root complex may forward P2P between Root Ports.
+ * _DSM. P2P reachability is the kernel's (src/kernel/pci/p2pdma.ts): switch downstream ports carry
+ * ACS, with redirect on when asked, a host bridge function at 00:00.0 when given, and the CPU
+ * decides whether the root complex may forward P2P between Root Ports.
  *
  * BARs (64-bit, naturally aligned; extrapolation: a large aperture): NIC i at P2P_NIC_BAR + i x
  * 32 MiB; accelerator functions from P2P_ACC_BAR upward in layout order, each BAR 0 aligned to
@@ -88,7 +88,10 @@ export interface PlatformSystemOptions {
   readonly accelerator?: PlatformAcceleratorOptions;
   readonly nics?: Readonly<Record<string, PlatformNicOptions>>;
   readonly accelerators?: Readonly<Record<string, PlatformAcceleratorOptions>>;
-  /** Switch downstream ports have ACS with P2P Request/Completion Redirect on (default false: no ACS). */
+  /**
+   * Switch downstream ports' ACS has P2P Request/Completion Redirect on (default false: the ports
+   * carry an ACS capability with every control off).
+   */
   readonly acsRedirect?: boolean;
   /** A host bridge function at 00:00.0 with these IDs (pci_p2pdma_whitelist); default none. */
   readonly hostBridge?: { readonly vendor: number; readonly device: number };
@@ -217,7 +220,8 @@ export function platformTopology(o: PlatformSystemOptions): Placed {
         link,
       });
     } else if (f.type !== "endpoint") {
-      const acs = f.type === "downstream-port" && o.acsRedirect ? { acs: { redirect: true } } : {};
+      // Every downstream port has ACS (as PCIe switches do); Request/Completion Redirect as asked.
+      const acs = f.type === "downstream-port" ? { acs: { redirect: o.acsRedirect ?? false } } : {};
       desc.push({
         bdf: f.bdf,
         ...parent,

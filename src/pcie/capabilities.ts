@@ -19,7 +19,7 @@
 
 import { PCI_CAP_ID } from "./capability-ids.js";
 import type { ConfigSpace } from "./config-space.js";
-import { EXT_CAP_START, HEADER } from "./registers.js";
+import { CONFIG_SIZE_EXTENDED, EXT_CAP_START, HEADER } from "./registers.js";
 
 export type CapKind = "std" | "ext";
 
@@ -272,4 +272,16 @@ export function walkCapabilities(cs: ConfigSpace): CapabilityWalk {
 /** The first capability with `id` on the `kind` list, or undefined. */
 export function findCapability(walk: CapabilityWalk, kind: CapKind, id: number): CapEntry | undefined {
   return walk.entries.find((e) => e.kind === kind && e.id === id);
+}
+
+/**
+ * Where capability `entry`'s body must end: the nearest other capability above it on the same
+ * list (chains need not ascend), else the end of its list's space (256 or 4096 bytes).
+ */
+export function capabilityLimit(walk: Pick<CapabilityWalk, "entries">, entry: CapEntry): number {
+  const end = entry.kind === "std" ? 0x100 : CONFIG_SIZE_EXTENDED;
+  let limit = end;
+  for (const e of walk.entries)
+    if (e.kind === entry.kind && e.offset > entry.offset && e.offset < limit) limit = e.offset;
+  return limit;
 }

@@ -248,11 +248,43 @@ const ACS_FIELDS = {
   /** Direct Translated P2P */
   DT: { mask: 0x0040 },
 } as const;
-/** Access Control Services Extended Capability (ID 0x000d), PCIe Base 6.0 section 7.7.8. */
+/** Memory Target Access Control encodings (ACS Control bits 9:8 and 11:10; 11b is reserved). */
+const MEM_TARGET_VALUES = { DIRECT: 0, BLOCK: 1, REDIRECT: 2, RESERVED: 3 } as const;
+/**
+ * Access Control Services Extended Capability (ID 0x000d), PCIe Base 6.0 section 7.7.8 (7.7.11
+ * in later numbering). Capability bit 7 (ACS Enhanced Capability) and the Control bits it gives
+ * meaning to (7..12) came with the ACS Enhanced Capability ECN; without it they are RsvdP.
+ */
 export const ACS = {
-  CAP: { offset: 0x04, width: 2, fields: ACS_FIELDS },
-  CTRL: { offset: 0x06, width: 2, fields: ACS_FIELDS },
-} as const satisfies Record<string, RegisterDef>;
+  CAP: {
+    offset: 0x04,
+    width: 2,
+    fields: {
+      ...ACS_FIELDS,
+      /** ACS Enhanced Capability. */
+      ENHANCED: { mask: 0x0080 },
+      /** Egress Control Vector Size: applicable bits of the vector, 00h meaning 256. */
+      ECV_SIZE: { mask: 0xff00 },
+    },
+  },
+  CTRL: {
+    offset: 0x06,
+    width: 2,
+    fields: {
+      ...ACS_FIELDS,
+      /** ACS I/O Request Blocking Enable. */
+      IO_REQ_BLOCK: { mask: 0x0080 },
+      /** ACS DSP Memory Target Access Control. */
+      DSP_MEM_TARGET: { mask: 0x0300, values: MEM_TARGET_VALUES },
+      /** ACS USP Memory Target Access Control. */
+      USP_MEM_TARGET: { mask: 0x0c00, values: MEM_TARGET_VALUES },
+      /** ACS Unclaimed Request Redirect Control. */
+      UNCLAIMED_REDIRECT: { mask: 0x1000 },
+    },
+  },
+  /** Egress Control Vector: DWORDs from here, as many as the size needs (only with P2P Egress Control). */
+  EGRESS_VECTOR: 0x08,
+} as const;
 
 /** Capability IDs used by name elsewhere (full name tables live in capability-ids.ts). */
 export const CAP_ID = { PM: 0x01, MSI: 0x05, VNDR: 0x09, EXP: 0x10, MSIX: 0x11 } as const;

@@ -3,8 +3,10 @@
  * MAX_STATE_BYTES of memory, or whose work could push simulated time past MAX_HORIZON_PS, is
  * refused with the parameter to lower. Both are upper-bound estimates from the parameters alone:
  *
- * - state: cache arrays (4 bytes x sets x (4 + partitions + 2 x ways), as ../hw/fabric/cache.ts
- *   lays them out; an L2 per CPU a tag or consumer can name), closed-loop permits (8 bytes each),
+ * - state: every device's model (./budget-devices.ts: each accelerator's own cache, 4 bytes x sets
+ *   x (4 + partitions + 2 x ways) as ../hw/fabric/cache.ts lays it out, and tag tables; each NIC's
+ *   config space and ST table; the host LLC and an L2 per CPU a tag or consumer can name),
+ *   closed-loop permits (8 bytes each),
  *   and STATE_PER_MESSAGE bytes for every message the run can offer (each may still wait for a
  *   consumer at the end: measured ~40 bytes per message, rounded up).
  * - horizon: every event of the model happens before the run's end plus the serial work the
@@ -12,8 +14,10 @@
  *   each latency once. Time is integer picoseconds below 2^53 (~9000 s); the limit keeps a margin.
  */
 import { linkModel } from "../pcie/link.js";
+import { deviceStateTerms, type StateTerm } from "./budget-devices.js";
 import { fabricParamsOf } from "./fabric-params.js";
 import { flowEnd, sizeRange, traceBound } from "./flow-shape.js";
+import { deviceSetting, mrNic } from "./platform.js";
 import type { FlowDesc, Scenario } from "./scenario-schema.js";
 import type { Path, Reporter } from "./schema.js";
 import { formatTimePs } from "./units.js";
@@ -26,15 +30,7 @@ export const MAX_HORIZON_PS = 1e15;
 export const MAX_GAP_PS = 1e12;
 const STATE_PER_MESSAGE = 64;
 
-interface Term {
-  readonly bytes: number;
-  readonly path: Path;
-  readonly what: string;
-}
-
-function cacheBytes(sets: number, ways: number, parts: number): number {
-  return 4 * sets * (5 + parts + 2 * ways);
-}
+type Term = StateTerm;
 
 /** Most bytes and messages a flow can offer in the run. */
 export function flowBound(s: Scenario, f: FlowDesc): { bytes: number; messages: number } {
@@ -42,7 +38,8 @@ export function flowBound(s: Scenario, f: FlowDesc): { bytes: number; messages: 
   // A trace says exactly what it offers.
   if (f.trace !== undefined) return traceBound(f, flowEnd(s, f));
   const secs = (flowEnd(s, f) - f.start) / 1e12;
-  const line = s.nic.lineRateGbps * 1e9;
+  // The flow's own NIC's line rate (a platform's NICs may differ).
+  const line = deviceSetting(s, mrNic(s, f.mr) ?? "", "nic", "lineRateGbps") * 1e9;
   const depth = f.rate === undefined ? (f.queueDepth ?? 1) : 0;
   const byLine = (line * secs) / 8 / (min + s.nic.packetOverheadBytes);
   const byRate = f.rate === undefined ? Number.POSITIVE_INFINITY : (f.rate * secs) / 8 / min;
@@ -52,23 +49,7 @@ export function flowBound(s: Scenario, f: FlowDesc): { bytes: number; messages: 
 }
 
 function stateTerms(s: Scenario): Term[] {
-  const a = s.accelerator;
-  const accWays = a.partitionWays.reduce((x, y) => x + y, 0);
-  const h = s.host;
-  const l2s = Math.min(h.cpus, h.steeringTags.length + s.dmah.length + s.flows.length + 1);
-  const terms: Term[] = [
-    {
-      bytes: cacheBytes(a.cacheSets, accWays, a.partitionWays.length),
-      path: ["accelerator", "cacheSets"],
-      what: "the accelerator's cache",
-    },
-    { bytes: cacheBytes(h.llcSets, h.llcWays, 2), path: ["host", "llcSets"], what: "the host LLC" },
-    {
-      bytes: l2s * cacheBytes(h.l2Sets, h.l2Ways, 1),
-      path: ["host", "l2Sets"],
-      what: `${l2s} host L2 caches`,
-    },
-  ];
+  const terms: Term[] = deviceStateTerms(s);
   s.flows.forEach((f, i) => {
     const { messages } = flowBound(s, f);
     const permits = 8 * (f.rate === undefined ? (f.queueDepth ?? 1) : 0);

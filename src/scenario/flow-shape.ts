@@ -26,7 +26,7 @@ export const shapeFields = {
   ),
   stop: optional(
     quantity("time"),
-    "no message starts at or after this time (default: until the end of the run)",
+    "no message starts at or after this time (default: until the end of the run); the flow's goodput is judged from its start to here",
   ),
   trace: optional(
     TRACE_FILE,

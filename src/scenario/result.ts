@@ -33,10 +33,13 @@ export interface ByteLedger {
 
 export interface FlowResult {
   /**
-   * Bytes of completed messages delivered in the flow's measurement window (from the end of warm-up
-   * or the flow's start, whichever is later, to the end of the run), per second of that window.
+   * Bytes of completed messages delivered in the flow's active window (from the end of warm-up or
+   * the flow's start, whichever is later, to its stop or the end of the run, whichever is
+   * earlier), per second of that window. Bytes landing after a stop are delivered, not goodput.
    */
   readonly goodputGbps: number;
+  /** The active window's length, ns. */
+  readonly activeNs: number;
   /** Messages completed: every byte delivered. */
   readonly messages: number;
   /** Message latency: first byte offered to last byte landed (WRITE/SEND) or sent back (READ), ns. */

@@ -85,6 +85,7 @@ function flowResult(f: FabricResults["flows"][string]): FlowResult {
   const b = f.bytes;
   return {
     goodputGbps: f.goodputGbps,
+    activeNs: f.activeNs,
     messages: f.messages,
     latencyNs: { p50: l.p50, p99: l.p99, max: l.max, mean: l.mean },
     messagesOffered: f.messagesOffered,

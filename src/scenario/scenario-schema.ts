@@ -286,7 +286,11 @@ const flow = object({
     "closed loop: messages outstanding (default 1 when no rate)",
   ),
   messages: optional(integer({ min: 0, max: 2 ** 52 }), "stop after this many messages (default: no limit)"),
-  start: withDefault(quantity("time"), 0, "first message at this time"),
+  start: withDefault(
+    quantity("time"),
+    0,
+    "first message at this time (the flow's goodput window opens here, or at the end of warm-up if later)",
+  ),
   ...shapeFields,
   offset: withDefault(quantity("size"), 0, "byte offset into the MR where the flow's area starts"),
   length: optional(

@@ -57,6 +57,7 @@ function systemOptions(s: Scenario): Omit<P2pSystemOptions, "revision"> {
     accFlr: s.accelerator.flr,
     nicTph: nicTph(s),
     nicCaps: { mkeyPcieTph: s.nic.mkeyPcieTph },
+    acsRedirect: s.switch.acsRedirect,
     stInfo: stInfo(s),
     nrCpuIds: fabricParamsOf(s).host.cpus,
   };

@@ -45,13 +45,22 @@ type Res = (r: RevisionName) => RevisionResult;
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
-function flowRows(name: string, revs: readonly RevisionName[], res: Res): Row[] {
+/**
+ * A flow's rows. `durationNs`: the run's length; a flow whose active window (the goodput's
+ * denominator) is shorter, by its start, stop or the warm-up, gets a row saying how long it was.
+ */
+function flowRows(name: string, revs: readonly RevisionName[], res: Res, durationNs: number): Row[] {
   const cells = (f: (x: RevisionResult) => string) => revs.map((r) => f(res(r)));
   const fl = (x: RevisionResult) => x.flows[name];
   const pair = (a: number | null | undefined, b: number | null | undefined) =>
     `${num(a ?? 0)} / ${num(b ?? 0)}`;
   const rows: Row[] = [[`flow ${name}`]];
   rows.push(["  goodput Gb/s", ...cells((x) => num(fl(x)?.goodputGbps ?? 0))]);
+  if (revs.some((r) => (fl(res(r))?.activeNs ?? durationNs) !== durationNs))
+    rows.push([
+      "  active window (goodput over)",
+      ...cells((x) => formatTimePs(Math.round((fl(x)?.activeNs ?? 0) * 1000))),
+    ]);
   rows.push([
     "  messages completed / lost / offered",
     ...cells((x) => `${num(fl(x)?.messages ?? 0)} / ${pair(fl(x)?.messagesLost, fl(x)?.messagesOffered)}`),
@@ -139,10 +148,10 @@ function linkRows(revs: readonly RevisionName[], res: Res): Row[] {
   return rows;
 }
 
-function metricRows(revs: readonly RevisionName[], res: Res): Row[] {
+function metricRows(revs: readonly RevisionName[], res: Res, durationNs: number): Row[] {
   const cells = (f: (x: RevisionResult) => string) => revs.map((r) => f(res(r)));
   const first = res(revs[0]!);
-  const rows: Row[] = Object.keys(first.flows).flatMap((name) => flowRows(name, revs, res));
+  const rows: Row[] = Object.keys(first.flows).flatMap((name) => flowRows(name, revs, res, durationNs));
   rows.push(["TLPs (count)"]);
   rows.push(["  total", ...cells((x) => num(x.tlps.total))]);
   rows.push(["  with TPH", ...cells((x) => num(x.tlps.withTph))]);
@@ -192,7 +201,7 @@ export function renderOutcome(o: RunOutcome): string {
   const res = (r: RevisionName) => o.report.results[r]!;
   const title = `scenario ${o.report.scenario}: ${formatTimePs(o.durationPs)} simulated, seed ${o.report.seed}\n`;
   const desc = o.description ? `${o.description}\n` : "";
-  let out = `${title}${desc}\n${renderTable(["", ...revs], metricRows(revs, res))}`;
+  let out = `${title}${desc}\n${renderTable(["", ...revs], metricRows(revs, res, o.durationPs / 1000))}`;
   const calls = callRows(o, revs);
   if (calls.differ.length)
     out += `\nkernel calls that differ (return values):\n${renderTable(["", ...revs], calls.differ)}`;

@@ -35,7 +35,7 @@ export function systemNames(): PciIds | undefined {
 
 /** Lines tphlab adds (never printed by lspci); everything else it prints must be lspci's. */
 export const ADDITION =
-  /^\t\t(No ST mode|ST table size|ST\[|Control: mode|Control: ST|Control: TPH|Control: <not|ST entries|ST table truncated|TPH capability register|TPH control register|TPH Completer)|^\t!!! [a-z]/;
+  /^\t\t(No ST mode|ST table size|ST\[|Control: mode|Control: ST|Control: TPH|Control: <not|ST entries|ST table truncated|TPH capability register|TPH control register|TPH Completer|ACS (enhanced|control|registers):|Egress Control Vector)|^\t!!! [a-z]/;
 
 export const headingLines = (text: string) =>
   text.split("\n").filter((l) => l.startsWith("\tCapabilities: "));

@@ -85,6 +85,7 @@ describe("runScenario", () => {
       const read = name === "r" ? ["roundTripNs"] : [];
       expect(Object.keys(f)).toEqual([
         "goodputGbps",
+        "activeNs",
         "messages",
         "latencyNs",
         "messagesOffered",

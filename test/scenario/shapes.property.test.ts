@@ -1,8 +1,9 @@
 /**
  * Traffic shapes keep the numbers possible and conserved: random valid scenarios whose flows have
  * size distributions, on/off bursts, start/stop times and CSV traces, on every revision. The byte
- * ledger balances per flow and in total; utilizations are in [0, 1]; goodput stays under the
- * path's analytic bandwidth and the network port's payload rate for the flow's largest message;
+ * ledger balances per flow and in total; utilizations are in [0, 1]; goodput, over the flow's
+ * active window (start or warm-up to stop or the end), stays under the path's analytic bandwidth
+ * and the network port's payload rate for the flow's largest message;
  * counts are never negative; a flow offers no more than its shape allows (a trace: its lines before
  * the stop; a constant rate: one message per smallest gap of on-time between start and stop).
  */
@@ -200,7 +201,10 @@ function check(o: Combo, rev: string, r: RevisionResult): void {
     ).toBeGreaterThanOrEqual(0);
     expect(f.messages + f.messagesLost, at(name)).toBeLessThanOrEqual(f.messagesOffered);
     const maxSize = Math.max(...sizesOf(spec));
-    const window = o.durationUs * 1000 - Math.max(o.warmupNs, spec.startNs);
+    // The active window: from the start (or warm-up) to the stop (or the run's end).
+    const window = Math.max(0, (stopNs(o, spec) ?? o.durationUs * 1000) - Math.max(o.warmupNs, spec.startNs));
+    expect(f.activeNs, at(`${name} active window`)).toBe(window);
+    if (window === 0) expect(f.goodputGbps, at(`${name} goodput of an empty window`)).toBe(0);
     const unit = Math.min(maxSize, Math.max(o.mtu, o.mps, o.mrrs));
     const edge = o.warmupNs > 0 ? (unit * 8) / window : 0;
     expect(f.goodputGbps, at(`${name} goodput vs link`)).toBeLessThanOrEqual(pathGbps(o, spec) + edge);

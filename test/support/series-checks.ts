@@ -120,11 +120,11 @@ function checkRates(report: RunReport, rev: string, s: Series, f: SeriesFacts, b
     const key = `flow.${name}.goodputGbps`;
     const from = Math.max(f.warmupNs, f.flowStartNs[name] ?? 0);
     const w = weighted(s, key, f.warmupNs);
-    // Goodput counts bytes of messages completed in [from, end]: the samples' area is the same.
-    if (aligned && !near(w.area, fr.goodputGbps * (f.durationNs - from), 0.5))
-      bad.push(
-        `${key}: samples x intervals ${w.area}, result x window ${fr.goodputGbps * (f.durationNs - from)}`,
-      );
+    // Goodput counts bytes of messages completed, landed in its active window (from `from` to its
+    // stop or the end): the samples' area is the same.
+    if (fr.activeNs > f.durationNs - from) bad.push(`${name}: active ${fr.activeNs} ns, longer than the run`);
+    if (aligned && !near(w.area, fr.goodputGbps * fr.activeNs, 0.5))
+      bad.push(`${key}: samples x intervals ${w.area}, result x window ${fr.goodputGbps * fr.activeNs}`);
     const p50 = s.tracks[`flow.${name}.latencyP50Ns`]!.values;
     const p99 = s.tracks[`flow.${name}.latencyP99Ns`]!.values;
     p50.forEach((v, i) => {

@@ -17,8 +17,11 @@ import type { HostInfo } from "../../report/lspci/host.js";
 import { lspciJson } from "../../report/lspci/json.js";
 import { renderLspci } from "../../report/lspci/render.js";
 import { renderTree } from "../../report/lspci/tree.js";
+import { loadScenario } from "../../scenario/load.js";
+import { scenarioFunctions } from "../../scenario/machine-config.js";
 import type { Command } from "../command.js";
 import type { Io } from "../io.js";
+import { resolveScenarioPath } from "../package.js";
 import type { OptionSpec } from "../spec.js";
 import { modulesFor, readHostInfo, readModuleAliases, readSlots, slotKey } from "./lspci-host.js";
 
@@ -31,6 +34,12 @@ const OPTIONS: readonly OptionSpec[] = [
     complete: "file",
   },
   {
+    name: "scenario",
+    value: "FILE|EXAMPLE",
+    help: "the machine a scenario describes, booted by the kernel model (drivers bound, before\nany flow): its Root Ports, switch ports (with their ACS), NICs and accelerators",
+    complete: "file",
+  },
+  {
     name: "slot",
     short: "s",
     value: "SLOT",
@@ -40,7 +49,7 @@ const OPTIONS: readonly OptionSpec[] = [
     name: "verbose",
     short: "v",
     repeat: true,
-    help: "-v the verbose header and capability headings; -vv adds Control/Status, versions\nand the decoded capability bodies (TPH, DevCap2, MSI-X, VirtIO)",
+    help: "-v the verbose header and capability headings; -vv adds Control/Status, versions\nand the decoded capability bodies (TPH, ACS, DevCap2, MSI-X, VirtIO)",
   },
   { name: "numeric", short: "n", repeat: true, help: "numeric IDs instead of names (-n), or both (-nn)" },
   {
@@ -208,13 +217,24 @@ export function loadPciIds(io: Io, path: string | undefined): PciIds | undefined
   return undefined;
 }
 
+/** The functions of a scenario's machine, booted by the kernel model, with their bound drivers. */
+function modelledDevices(io: Io, given: string): (DumpDevice & { host: HostInfo })[] {
+  const s = loadScenario(resolveScenarioPath(io, given), io.readFile);
+  return scenarioFunctions(s).map((f) => ({
+    slot: slotFromSysfsName(f.bdf)!,
+    config: f.config,
+    line: 0,
+    host: f.driver === undefined ? {} : { driver: f.driver },
+  }));
+}
+
 const shownSet = (shown: readonly DumpDevice[]) => new Set(shown.map((d) => d.slot));
 
 export const lspciCommand: Command = {
   name: "lspci",
   summary: "show config space like lspci, with every TPH field decoded",
   synopsis: [
-    "[-F FILE] [-s [[DDDD:]BB:]DD.F] [-v|-vv|-vvv] [-n|-nn] [-x|-xxx|-xxxx] [-t] [-D] [--json] [-i PCI_IDS]",
+    "[-F FILE | --scenario FILE|EXAMPLE] [-s [[DDDD:]BB:]DD.F] [-v|-vv|-vvv] [-n|-nn] [-x|-xxx|-xxxx] [-t] [-D] [--json] [-i PCI_IDS]",
   ],
   options: OPTIONS,
   notes: "--json: structured output, every decoded field, offsets as numbers.",
@@ -222,11 +242,19 @@ export const lspciCommand: Command = {
     const slot = flags.string("slot");
     const filter = slot === undefined ? undefined : parseSlotFilter(slot);
     const file = flags.string("file");
-    const source = file === undefined ? readSysfs(io) : { devices: readConfigFile(io, file), errors: 0 };
+    const scenario = flags.string("scenario");
+    if (file !== undefined && scenario !== undefined)
+      throw inputError("--scenario", "give either -F FILE or --scenario, not both", "usage");
+    const source =
+      scenario !== undefined
+        ? { devices: modelledDevices(io, scenario), errors: 0 }
+        : file === undefined
+          ? readSysfs(io)
+          : { devices: readConfigFile(io, file), errors: 0 };
     const showDomains = flags.bool("domains") || source.devices.some((d) => d.slot.domain !== 0);
     const shown = filter ? source.devices.filter((d) => slotMatches(filter, d.slot)) : source.devices;
     if (filter && shown.length === 0) {
-      throw inputError(file ?? SYSFS_PCI_DEVICES, `no device matches -s ${slot}`, "slot");
+      throw inputError(file ?? scenario ?? SYSFS_PCI_DEVICES, `no device matches -s ${slot}`, "slot");
     }
     const names = loadPciIds(io, flags.string("ids"));
     const verbosity = Math.min(flags.count("verbose"), 3) as 0 | 1 | 2 | 3;

@@ -132,6 +132,7 @@ export class FlowState {
     this.rng = rng;
     this.arrivals = new Arrivals(spec, sizes, rng);
     this.windowStart = Math.max(warmup, Math.round((spec.startNs ?? 0) * 1000));
+    this.windowEnd = spec.stopNs === undefined ? Number.POSITIVE_INFINITY : Math.round(spec.stopNs * 1000);
   }
 
   get name(): string {
@@ -189,7 +190,7 @@ export class FlowState {
     const now = this.clock.now;
     const i = seq & this.mask;
     const start = this.mStart[i]!;
-    if (when >= this.windowStart) this.mGood[i] = this.mGood[i]! + bytes;
+    if (when >= this.windowStart && when <= this.windowEnd) this.mGood[i] = this.mGood[i]! + bytes;
     const ok = this.settle(seq, bytes, when, false);
     const end = ok ? this.mLanded[i]! : when;
     const good = this.mGood[i]!;
@@ -304,10 +305,21 @@ export class FlowState {
    * (a flow that starts late is not charged for the time before it existed).
    */
   readonly windowStart: number;
+  /**
+   * End of the window: the flow's stop (Infinity without one; the run's end then closes it).
+   * Bytes that land after the stop (the tail of messages offered before it) are delivered but
+   * not goodput: a flow active 10% of the run is judged over that 10%, not over the whole run.
+   */
+  readonly windowEnd: number;
 
-  /** Goodput in Gb/s: goodBytes over the measurement window. */
+  /** The flow's active window by `now` (ps): from windowStart to its stop or `now`, never negative. */
+  activePs(now: number): number {
+    return Math.max(0, Math.min(now, this.windowEnd) - this.windowStart);
+  }
+
+  /** Goodput in Gb/s: goodBytes over the active window. */
   goodputGbps(now: number): number {
-    const span = now - this.windowStart;
+    const span = this.activePs(now);
     return span > 0 ? (this.goodBytes * 8 * 1000) / span : 0;
   }
 

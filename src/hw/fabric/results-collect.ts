@@ -119,6 +119,7 @@ function flowResult(fab: Fabric, f: FlowState, inFlight: number): FlowResult {
     failedMessages: f.messagesFailed,
     messagesOffered: f.messagesOffered,
     goodputGbps: round(f.goodputGbps(fab.sim.now)),
+    activeNs: f.activePs(fab.sim.now) / 1000,
     latencyNs: summarize(f.latency),
     readRoundTripNs: summarize(f.readRtt),
     readDmaNs: summarize(f.readDma),

@@ -46,8 +46,13 @@ export interface FlowResult {
   readonly failedMessages: number;
   /** Messages the peers started. */
   readonly messagesOffered: number;
-  /** Bytes of completed messages delivered in [max(warm-up, start), now], per second of it. */
+  /**
+   * Bytes of completed messages delivered in the flow's active window, per second of it: from
+   * max(warm-up, start) to min(stop, now).
+   */
   readonly goodputGbps: number;
+  /** Length of that active window, ns (0 when the flow stopped before warm-up ended). */
+  readonly activeNs: number;
   readonly latencyNs: LatencySummary;
   /**
    * READ: MRd batch issued to its last completion in at the NIC (the PCIe read round trip: what

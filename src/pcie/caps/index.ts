@@ -5,6 +5,7 @@
 import type { CapEntry } from "../capabilities.js";
 import { PCI_CAP_ID, PCI_EXT_CAP_ID } from "../capability-ids.js";
 import type { ConfigSpace } from "../config-space.js";
+import { decodeAcs } from "./acs.js";
 import { decodeDsn } from "./dsn.js";
 import { decodeExpress } from "./express.js";
 import { decodeHt } from "./ht.js";
@@ -44,6 +45,7 @@ export const STD_DECODERS = {
 /** Extended capability decoders by ID. */
 export const EXT_DECODERS = {
   [PCI_EXT_CAP_ID.DSN]: decodeDsn,
+  [PCI_EXT_CAP_ID.ACS]: decodeAcs,
   [PCI_EXT_CAP_ID.VNDR]: decodeExtVendor,
   [PCI_EXT_CAP_ID.DVSEC]: decodeDvsec,
   [PCI_EXT_CAP_ID.TPH]: decodeTph,
@@ -55,7 +57,10 @@ export function decoderFor(kind: CapEntry["kind"], id: number): CapDecoder | und
   return table[id];
 }
 
-/** Decode one capability found by the walk; undefined when no decoder exists for its ID. */
-export function decodeCapability(cs: ConfigSpace, entry: CapEntry): DecodedCap | undefined {
-  return decoderFor(entry.kind, entry.id)?.(cs, entry.offset);
+/**
+ * Decode one capability found by the walk; undefined when no decoder exists for its ID. `limit`:
+ * see CapDecoder (capabilityLimit() computes it from the walk).
+ */
+export function decodeCapability(cs: ConfigSpace, entry: CapEntry, limit?: number): DecodedCap | undefined {
+  return decoderFor(entry.kind, entry.id)?.(cs, entry.offset, limit);
 }

@@ -10,7 +10,15 @@ export interface DecodedCap {
   readonly truncated: boolean;
 }
 
-export type CapDecoder<T extends DecodedCap = DecodedCap> = (cs: ConfigSpace, offset: number) => T;
+/**
+ * `limit`: where the next structure begins (the nearest capability above this one on the same
+ * list, else the end of config space); decoders of variable-length bodies must stay below it.
+ */
+export type CapDecoder<T extends DecodedCap = DecodedCap> = (
+  cs: ConfigSpace,
+  offset: number,
+  limit?: number,
+) => T;
 
 /** Reads that return undefined instead of throwing when the bytes are not present. */
 export function opt8(cs: ConfigSpace, offset: number): number | undefined {

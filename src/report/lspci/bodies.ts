@@ -1,6 +1,6 @@
 /**
  * Capability bodies (shown from -vv on): the lines lspci 3.9.0 prints for the TPH Requester,
- * the Device Capabilities 2 part of the PCI Express capability, MSI-X and VirtIO vendor
+ * Access Control Services (./acs.ts), the Device Capabilities 2 part of the PCI Express capability, MSI-X and VirtIO vendor
  * capabilities, followed by what tphlab adds on lines lspci never prints (so a diff against
  * lspci shows only additions): the TPH No ST bit, table size, control register, ST entries,
  * reserved encodings and bits, and the TPH Completer field where lspci omits it.
@@ -13,13 +13,20 @@ import { decodeTph, type TphCapabilityRegister, type TphControlRegister } from "
 import { decodeVendor } from "../../pcie/caps/vendor.js";
 import type { ConfigSpace } from "../../pcie/config-space.js";
 import { EXP } from "../../pcie/registers.js";
+import { acsBody } from "./acs.js";
 import { bin, hx, pm } from "./format.js";
 
 const T = EXP.FLAGS.fields.TYPE.values;
 
-/** Body lines (each without its newline) for a capability at -vv and above. */
-export function capBody(cs: ConfigSpace, entry: CapEntry, hasMemBar = false): string[] {
-  if (entry.kind === "ext") return entry.id === PCI_EXT_CAP_ID.TPH ? tphBody(cs, entry.offset) : [];
+/**
+ * Body lines (each without its newline) for a capability at -vv and above. `limit`: where the
+ * next capability begins (capabilityLimit), for bodies whose length the device declares.
+ */
+export function capBody(cs: ConfigSpace, entry: CapEntry, hasMemBar = false, limit?: number): string[] {
+  if (entry.kind === "ext") {
+    if (entry.id === PCI_EXT_CAP_ID.TPH) return tphBody(cs, entry.offset);
+    return entry.id === PCI_EXT_CAP_ID.ACS ? acsBody(cs, entry.offset, limit) : [];
+  }
   switch (entry.id) {
     case PCI_CAP_ID.EXP:
       return expressBody(cs, entry.offset, hasMemBar);
@@ -199,6 +206,7 @@ export const DECODED_BODIES: readonly {
   readonly blocks: "all" | readonly string[];
 }[] = [
   { capability: "Transaction Processing Hints", heading: /^Transaction Processing Hints$/, blocks: "all" },
+  { capability: "Access Control Services", heading: /^Access Control Services$/, blocks: "all" },
   { capability: "PCI Express (Device Capabilities 2 only)", heading: /^Express /, blocks: ["DevCap2"] },
   { capability: "MSI-X", heading: /^MSI-X: /, blocks: "all" },
   { capability: "VirtIO vendor-specific", heading: /^Vendor Specific Information: VirtIO: /, blocks: "all" },

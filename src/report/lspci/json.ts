@@ -4,7 +4,12 @@
  * a decoder, every decoded field (for TPH: `capability`, `control`, `stTable` as numbers);
  * chain problems are listed per device.
  */
-import { type CapEntry, type ChainProblem, walkCapabilities } from "../../pcie/capabilities.js";
+import {
+  type CapEntry,
+  type ChainProblem,
+  capabilityLimit,
+  walkCapabilities,
+} from "../../pcie/capabilities.js";
 import { extCapName, stdCapName } from "../../pcie/capability-ids.js";
 import { decodeCapability } from "../../pcie/caps/index.js";
 import type { DecodedCap } from "../../pcie/caps/types.js";
@@ -106,7 +111,7 @@ function deviceJson(dev: LspciDevice, names: PciIds | undefined, showDomains: bo
         }
       : {}),
     capabilities: walk.entries.map((e) => {
-      const decoded = decodeCapability(cs, e);
+      const decoded = decodeCapability(cs, e, capabilityLimit(walk, e));
       return {
         kind: e.kind,
         id: e.id,

@@ -10,7 +10,12 @@
  * Byte-identical to lspci 3.9.0 for all of those lines; tphlab's own additions are on lines lspci
  * never prints, and chain problems lspci passes over silently get a `\t!!! ` line (from -v on).
  */
-import { type CapabilityWalk, type ChainProblem, walkCapabilities } from "../../pcie/capabilities.js";
+import {
+  type CapabilityWalk,
+  type ChainProblem,
+  capabilityLimit,
+  walkCapabilities,
+} from "../../pcie/capabilities.js";
 import type { ConfigSpace } from "../../pcie/config-space.js";
 import { formatSlot, type PciSlot } from "../../pcie/dump.js";
 import type { NameMode, PciIds } from "../../pcie/pci-ids.js";
@@ -153,7 +158,8 @@ function capabilityOutput(
     for (const p of walk.problems) if (p.at === i) out.problem(p, opts.verbosity);
     const heading = capHeading(cs, entry, ctx);
     out.lspci(headingPrefix(entry, opts.verbosity) + heading.text, heading.terminated);
-    if (opts.verbosity >= 2) for (const l of capBody(cs, entry, memBar)) out.lspci(l, true);
+    if (opts.verbosity >= 2)
+      for (const l of capBody(cs, entry, memBar, capabilityLimit(walk, entry))) out.lspci(l, true);
   });
   for (const p of walk.problems) if (p.at === walk.entries.length) out.problem(p, opts.verbosity);
   return out;
