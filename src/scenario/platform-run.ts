@@ -109,8 +109,7 @@ export function setupPlatform(s: Scenario, sys: PlatformSystem): Session {
     });
     nics.set(n.name, { hw: n.hw, ib: n.ib, pd });
   }
-  const first = nics.get(sys.nics[0]!.name)?.pd ?? null;
-  const dmahs = allocDmahs(s, app, first, steps);
+  const dmahs = allocDmahs(s, app, nics, steps, true);
   const ses: Session = {
     k: sys.k,
     app,

@@ -107,6 +107,7 @@ export interface Session {
   readonly owners: ReadonlyMap<string, OwnerSession>;
   readonly nics: ReadonlyMap<string, NicSession>;
   readonly buffers: ReadonlyMap<string, BufferState>;
+  /** Each DMAH as allocated on each NIC that uses it, keyed by dmahKey(nic, name). */
   readonly dmahs: ReadonlyMap<string, IbvDmah | null>;
   readonly mrs: ReadonlyMap<string, MrState>;
   readonly steps: Step[];
@@ -162,19 +163,35 @@ export function exportBuffers(
   return out;
 }
 
+/** The key of DMAH `name` as allocated on NIC `nic` in Session.dmahs. */
+export const dmahKey = (nic: string, name: string): string => `${nic}/${name}`;
+
+/**
+ * Allocate each DMAH on the verbs context of every NIC whose MRs use it (the first NIC's when
+ * none does): a DMA handle is an object of the context it was allocated on, and the kernel looks
+ * a registration's handle up in the registering context only (another's gives -ENOENT), so an
+ * application whose MRs on two NICs want the same hint allocates it on both.
+ */
 export function allocDmahs(
   s: Scenario,
   app: Libc,
-  pd: IbvPd | null,
+  nics: ReadonlyMap<string, Pick<NicSession, "pd">>,
   steps: Step[],
+  namesDevices: boolean,
 ): Map<string, IbvDmah | null> {
   const out = new Map<string, IbvDmah | null>();
+  const first = [...nics.keys()][0] ?? "";
   for (const d of s.dmah) {
     const memType = d.memType === "volatile" ? IBV_TPH_MEM_TYPE_VM : IBV_TPH_MEM_TYPE_PM;
     const attr = encodeDmahInitAttr({ ph: d.ph, ...(d.cpu === undefined ? {} : { cpu: d.cpu, memType }) });
-    const dmah = pd ? ibv_alloc_dmah(pd.context, attr) : null;
-    steps.push({ at: 0, who: "app", call: `alloc DMAH ${d.name}`, ret: dmah ? 0 : -app.errno });
-    out.set(d.name, dmah);
+    const users = s.mrs.filter((m) => m.dmah === d.name).map((m) => mrNic(s, m.name) ?? first);
+    for (const nic of users.length > 0 ? [...new Set(users)] : [first]) {
+      const pd = nics.get(nic)?.pd ?? null;
+      const dmah = pd ? ibv_alloc_dmah(pd.context, attr) : null;
+      const call = namesDevices ? `alloc DMAH ${d.name} on ${nic}` : `alloc DMAH ${d.name}`;
+      steps.push({ at: 0, who: "app", call, ret: dmah ? 0 : -app.errno });
+      out.set(dmahKey(nic, d.name), dmah);
+    }
   }
   return out;
 }
@@ -187,7 +204,8 @@ export function registerMr(
   at: number,
 ): void {
   const desc = s.mrs.find((x) => x.name === m.name)!;
-  const dmah = desc.dmah === undefined ? null : (ses.dmahs.get(desc.dmah) ?? null);
+  const nic = mrNic(s, m.name) ?? "";
+  const dmah = desc.dmah === undefined ? null : (ses.dmahs.get(dmahKey(nic, desc.dmah)) ?? null);
   const host = desc.buffer === undefined;
   const b = host ? undefined : ses.buffers.get(desc.buffer!);
   const addr = host ? HOST_BUFFER_BASE + BigInt(s.mrs.indexOf(desc)) * (1n << 32n) : 0n;
@@ -199,7 +217,7 @@ export function registerMr(
     ...(host ? { addr } : { fd: b?.appFd ?? -1, fdOffset: 0n }),
     dmah,
   });
-  const pd = ses.nics.get(mrNic(s, m.name) ?? "")?.pd ?? null;
+  const pd = ses.nics.get(nic)?.pd ?? null;
   m.mr = pd ? ibv_reg_mr_ex(pd, attr) : null;
   m.key = m.mr?.lkey ?? 0;
   ses.steps.push({ at, who: "app", call: `register MR ${m.name}`, ret: m.mr ? 0 : -ses.app.errno });
@@ -223,8 +241,8 @@ export function setupSession(s: Scenario, sys: BootedSystem): Session {
   const ctx = dev ? ibv_open_device(app, dev) : null;
   const pd = ctx ? ibv_alloc_pd(ctx) : null;
   steps.push({ at: 0, who: "app", call: "open verbs device, alloc PD", ret: pd ? 0 : -app.errno });
-  const dmahs = allocDmahs(s, app, pd, steps);
   const sp = scenarioPlatform(s);
+  const dmahs = allocDmahs(s, app, new Map([[sp.nics[0]!, { pd }]]), steps, false);
   const ses: Session = {
     k: sys.k,
     app,
