@@ -52,7 +52,7 @@ export interface RevisionRun {
   readonly trace: readonly TlpTraceRecord[];
 }
 
-/** One revision: boot, set up, simulate with the timeline (sampled), collect. */
+/** One revision on the single machine (runOneRevision picks the path): boot, set up, simulate with the timeline (sampled), collect. */
 export function runRevision(
   s: Scenario,
   revision: RevisionName,
@@ -88,6 +88,18 @@ export function runRevision(
   });
 }
 
+/** One revision of `s` on the path its shape takes: the single machine's, or the platform's. */
+export function runOneRevision(
+  s: Scenario,
+  revision: RevisionName,
+  seed: number,
+  o: RunOptions & { readonly progress?: { readonly index: number; readonly revisions: number } } = {},
+): RevisionRun {
+  return singleMachineShape(s)
+    ? runRevision(s, revision, seed, o)
+    : runPlatformRevision(s, revision, seed, o);
+}
+
 /** Run `s` on each revision. */
 export function runScenario(s: Scenario, o: RunOptions = {}): RunOutcome {
   const revisions = o.revisions ?? s.revisions;
@@ -102,7 +114,7 @@ export function runScenario(s: Scenario, o: RunOptions = {}): RunOutcome {
   let links: RunConfig["links"] = {};
   for (const [index, r] of revisions.entries()) {
     const ro = { ...o, progress: { index, revisions: revisions.length } };
-    const out = singleMachineShape(s) ? runRevision(s, r, seed, ro) : runPlatformRevision(s, r, seed, ro);
+    const out = runOneRevision(s, r, seed, ro);
     results[r] = out.result;
     series[r] = out.series;
     events[r] = out.events;

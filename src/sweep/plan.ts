@@ -10,7 +10,7 @@ import { InputError, type Issue } from "../base/errors.js";
 import type { RevisionName } from "../kernel/revision.js";
 import { parseScenario } from "../scenario/load.js";
 import type { ConsumerResult, RevisionResult } from "../scenario/result.js";
-import { runRevision } from "../scenario/run.js";
+import { runOneRevision } from "../scenario/run.js";
 import type { Scenario } from "../scenario/scenario-schema.js";
 import { parseYaml, SourceReporter } from "../scenario/yaml.js";
 import { pointHash } from "./hash.js";
@@ -159,7 +159,7 @@ const CONSUMER_SHAPE = {
  * invariant is there), with the consumer entries a run has once the flow's messages are read.
  */
 export function resultShape(s: Scenario, revision: RevisionName): RevisionResult {
-  const { result } = runRevision({ ...s, duration: 1000 }, revision, 1);
+  const { result } = runOneRevision({ ...s, duration: 1000 }, revision, 1, { series: false });
   const consumers = { ...result.consumers };
   for (const f of s.flows) if (f.consumer !== "none") consumers[f.name] ??= CONSUMER_SHAPE;
   return { ...result, consumers };

@@ -206,4 +206,17 @@ metrics: [bytesMisdirected]
       ),
     ]);
   });
+
+  it("checks metrics against a platform scenario's own result (devices and links by name)", () => {
+    const file = `${process.cwd()}/examples/ai-server-8x8.yaml`;
+    const p = plan(
+      dir,
+      `scenario: ${file}
+vary: { link.gen: [4, 5] }
+revisions: [proposed]
+metrics: [completers.acc5.partitions.p1.write.hits, links.sw3-acc7.up]
+`,
+    );
+    expect(p.points).toHaveLength(2);
+  });
 });
