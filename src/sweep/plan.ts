@@ -42,14 +42,34 @@ export interface PlanOptions {
   /** The tphlab version (part of every point's hash). */
   readonly version: string;
   readonly readFile: (path: string, maxBytes?: number) => Uint8Array;
+  /** Where shipped examples live: `scenario: demo` names examples/demo.yaml as `tphlab run demo` does. */
+  readonly examplesDir?: string;
+}
+
+/** The base scenario's file: relative to the sweep file, else a shipped example by name. */
+function readBase(sf: SweepFile, file: string, o: PlanOptions): { path: string; bytes: Uint8Array } {
+  const path = resolve(dirname(file), sf.scenario);
+  try {
+    return { path, bytes: o.readFile(path, 1024 * 1024) };
+  } catch (e) {
+    if (o.examplesDir === undefined || sf.scenario.includes("/")) throw e;
+    const shipped = `${o.examplesDir}/${sf.scenario.replace(/\.yaml$/, "")}.yaml`;
+    try {
+      return { path: shipped, bytes: o.readFile(shipped, 1024 * 1024) };
+    } catch {
+      throw e; // the user's path is the one to report
+    }
+  }
 }
 
 /** Read and validate the base scenario; its own problems come with its own file:line:col. */
 function baseOf(sf: SweepFile, file: string, o: PlanOptions, issues: Issue[]) {
-  const path = resolve(dirname(file), sf.scenario);
+  let path = resolve(dirname(file), sf.scenario);
   let text: string;
   try {
-    text = new TextDecoder().decode(o.readFile(path, 1024 * 1024));
+    const base = readBase(sf, file, o);
+    path = base.path;
+    text = new TextDecoder().decode(base.bytes);
   } catch (e) {
     const p = sf.source.locate(["scenario"]);
     const why = e instanceof InputError ? e.issues.map((i) => i.message).join("; ") : (e as Error).message;

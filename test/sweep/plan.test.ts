@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/base/errors.js";
 import { canonicalJson } from "../../src/sweep/hash.js";
 import { planSweep } from "../../src/sweep/plan.js";
-import { plan, scratch } from "./fixtures.js";
+import { plan, readFile, scratch } from "./fixtures.js";
 
 const dir = scratch();
 
@@ -218,5 +218,15 @@ metrics: [completers.acc5.partitions.p1.write.hits, links.sw3-acc7.up]
 `,
     );
     expect(p.points).toHaveLength(2);
+  });
+
+  it("takes a shipped example's name as the base scenario, as 'tphlab run NAME' does", () => {
+    const text =
+      "scenario: two-nics-one-accelerator\nvary: { link.gen: [4, 5] }\nrevisions: [proposed]\nmetrics: [bytesMisdirected]\n";
+    const file = `${dir}/by-name.yaml`;
+    const examplesDir = `${process.cwd()}/examples`;
+    const p = planSweep(text, file, { version: "t", readFile, examplesDir });
+    expect(p.scenarioName).toBe("two-nics-one-accelerator");
+    expect(() => planSweep(text, file, { version: "t", readFile })).toThrow(/by-name.yaml:1:11: .*ENOENT/);
   });
 });

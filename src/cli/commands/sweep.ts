@@ -117,7 +117,11 @@ async function run(flags: Flags, io: Io): Promise<number> {
   const report = flags.string("report");
   if (report === "") throw inputError("--report", "expects a file name", "usage");
   const { path, text } = readSweep(io, flags.positionals[0]!);
-  const plan = planSweep(text, path, { version: packageVersion(io), readFile: io.readFile });
+  const plan = planSweep(text, path, {
+    version: packageVersion(io),
+    readFile: io.readFile,
+    examplesDir: EXAMPLES_DIR,
+  });
   const out = flags.string("out") ?? defaultStore(path);
   // Flags are judged before the store file is created.
   const chosen = await chooseExecutor(flags, io);
