@@ -10,6 +10,7 @@ import {
   isPair,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   type Node,
   parseDocument,
@@ -111,9 +112,46 @@ class Walker {
   }
 }
 
+const TOO_DEEP = "document too large or too deeply nested (after aliases)";
+/** Zero-width markers the lexer yields besides the source text (document, scalar, flow end). */
+const LEXER_MARKERS = new Set(["\u0002", "\u001f", "\u0018"]);
+
+/**
+ * Where flow collections (`[`, `{`) first nest deeper than MAX_DEPTH, if they do. The yaml
+ * library composes them by recursion: `[[[[...` a few thousand deep overflows the stack, each
+ * level then reporting the engine's own words. The lexer is iterative, so this finds it first.
+ */
+function tooDeepAt(text: string): number | undefined {
+  let depth = 0;
+  let offset = 0;
+  let afterScalarMark = false;
+  for (const tok of new Lexer().lex(text)) {
+    if (!afterScalarMark && (tok === "[" || tok === "{") && ++depth > MAX_DEPTH) return offset;
+    if (!afterScalarMark && (tok === "]" || tok === "}")) depth = Math.max(0, depth - 1);
+    afterScalarMark = tok === "\u001f";
+    if (!LEXER_MARKERS.has(tok)) offset += tok.length;
+  }
+  return undefined;
+}
+
+/** The library's words for a problem, in ours where they name its API or the engine's. */
+function yamlMessage(code: string, message: string): string {
+  if (code === "MULTIPLE_DOCS") return "a second YAML document ('---'): a file holds one document";
+  if (/call stack/i.test(message)) return TOO_DEEP;
+  return message;
+}
+
 /** Parse `text` (named `file` in messages). Returns the value, its positions, and parse problems. */
 export function parseYaml(text: string, file: string): { source: YamlSource; issues: Issue[] } {
   const lc = new LineCounter();
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) {
+    const before = text.slice(0, deep);
+    const line = before.split("\n").length;
+    const col = deep - before.lastIndexOf("\n");
+    const issue = { code: "too-large", path: `${file}:${line}:${col}`, message: TOO_DEEP };
+    return { source: { file, value: null, locate: () => ({ line: 1, col: 1 }) }, issues: [issue] };
+  }
   // `version` pins YAML 1.2 even under a `%YAML 1.1` directive (where `yes` would be true).
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, version: "1.2" });
   const w = new Walker(doc, lc, file);
@@ -122,7 +160,10 @@ export function parseYaml(text: string, file: string): { source: YamlSource; iss
   const warnings = doc.warnings.filter((e) => e.code !== "TAG_RESOLVE_FAILED");
   for (const e of [...doc.errors, ...warnings]) {
     const p = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
-    const message = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    const raw = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    const message = yamlMessage(e.code, raw);
+    // A stack overflow surfaces once per level it unwinds: one line says it.
+    if (message === TOO_DEEP && w.issues.some((i) => i.message === TOO_DEEP)) continue;
     w.issues.push({ code: `yaml-${e.code.toLowerCase()}`, path: `${file}:${p.line}:${p.col}`, message });
   }
   const value = doc.errors.length ? null : w.walk(doc.contents as Node | null, [], 0);

@@ -1,0 +1,114 @@
+/**
+ * The physics audit over random valid scenarios on random platforms (test/support/platform-scenarios.ts):
+ * custom switch trees and presets, mixed link speeds (Gen1 x1 beside Gen5 x16), several NICs and
+ * accelerators, WRITE/READ/SEND into accelerators or host memory (DDIO on and off), size mixes,
+ * bursts, start/stop, traces, overload, every revision. On every revision's result: the byte
+ * ledger balances per flow and in total; utilizations lie in [0, 1]; counts are never negative;
+ * each flow's goodput stays under the payload rate of the slowest link on its path (pcie-bench's
+ * model, src/pcie/link.ts, what `tphlab bw` prints) and its NIC's port; a flow offers nothing
+ * before its start nor from its stop on; the same seed gives the same bytes. The paths and link
+ * speeds come from the generator's own description, not from the fabric.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { InputError } from "../../src/base/errors.js";
+import { linkModel } from "../../src/pcie/link.js";
+import { parseScenario } from "../../src/scenario/load.js";
+import { type RevisionResult, reportJson } from "../../src/scenario/result.js";
+import { runScenario } from "../../src/scenario/run.js";
+import { assertProperty } from "../support/fc.js";
+import {
+  flowPath,
+  type GenFlow,
+  type GenScenario,
+  platformScenarioArb,
+} from "../support/platform-scenarios.js";
+import { expectResultBounds } from "../support/result-bounds.js";
+
+const RUNS = Number(process.env.AUDIT_RUNS) || (process.env.CI ? 12 : 40);
+
+function load(g: GenScenario) {
+  return parseScenario(g.yaml, "audit.yaml", (p) => {
+    const text = g.files[p];
+    if (text === undefined) throw new InputError({ code: "read", path: p, message: "cannot read: ENOENT" });
+    return new TextEncoder().encode(text);
+  });
+}
+
+/** Every size the flow can send (a uniform range: every integer in it). */
+function sizesOf(f: GenFlow): number[] {
+  if (!f.uniform) return [...new Set(f.sizes)];
+  const [lo, hi] = [f.sizes[0]!, f.sizes[1]!];
+  return Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
+}
+
+/** The best payload rate of the flow's slowest link, over the sizes it sends. */
+function pathGbps(g: GenScenario, f: GenFlow): number {
+  let best = 0;
+  const models = flowPath(g, f).map((l) => linkModel({ ...l, mps: g.mps, mrrs: g.mrrs }));
+  for (const n of sizesOf(f)) {
+    // A window may hold a message's full TLPs only (not its short last one).
+    const full = n >= g.mps ? Math.floor(n / g.mps) * g.mps : n;
+    const rate = (m: (typeof models)[number]) => {
+      const bw = (x: number) => (f.op === "read" ? m.readGbps(x) : m.writeGbps(x));
+      return Math.max(bw(n), bw(full));
+    };
+    best = Math.max(best, Math.min(...models.map(rate)));
+  }
+  return best;
+}
+
+function check(g: GenScenario, rev: string, r: RevisionResult): void {
+  const at = (what: string) => `${rev} ${what}\n${g.yaml}`;
+  expectResultBounds(r, at);
+  for (const f of g.flows) {
+    const x = r.flows[f.name];
+    expect(x, at(`${f.name} in results`)).toBeDefined();
+    const b = x!.bytes;
+    expect(b.offered, at(`${f.name} ledger`)).toBe(b.delivered + b.lost + b.inFlight);
+    expect(
+      Math.min(b.delivered, b.lost, b.inFlight, x!.messages, x!.messagesLost, x!.goodputGbps),
+      at(`${f.name} counts`),
+    ).toBeGreaterThanOrEqual(0);
+    expect(x!.messages + x!.messagesLost, at(f.name)).toBeLessThanOrEqual(x!.messagesOffered);
+    const maxSize = Math.max(...f.sizes);
+    const window = g.durationNs - Math.max(g.warmupNs, f.startNs);
+    // A window opening mid-stream may hold one delivery whose bytes crossed just before it.
+    const unit = Math.min(maxSize, Math.max(g.mtu, g.mps, g.mrrs));
+    const edge = g.warmupNs > 0 || f.startNs > 0 ? (unit * 8) / window : 0;
+    const cap = pathGbps(g, f);
+    expect(x!.goodputGbps, at(`${f.name} goodput ${x!.goodputGbps} vs path ${cap}`)).toBeLessThanOrEqual(
+      cap * (1 + 1e-9) + edge,
+    );
+    const packet = Math.min(maxSize, g.mtu);
+    const port = (g.lineGbps[f.nic]! * packet) / (packet + 82);
+    expect(x!.goodputGbps, at(`${f.name} goodput vs port ${port}`)).toBeLessThanOrEqual(
+      port * (1 + 1e-9) + edge,
+    );
+    if (f.stopNs !== undefined && f.stopNs <= f.startNs)
+      expect(b.offered, at(`${f.name} offered with an empty window`)).toBe(0);
+  }
+}
+
+describe("physics on random platforms", () => {
+  it("every revision: ledger, utilization, goodput under the slowest link and the port, counts", () => {
+    assertProperty(
+      fc.property(platformScenarioArb, (g) => {
+        const out = runScenario(load(g));
+        for (const [rev, r] of Object.entries(out.report.results)) check(g, rev, r);
+      }),
+      { numRuns: RUNS },
+    );
+  }, 600_000);
+
+  it("the same seed gives the same bytes", () => {
+    assertProperty(
+      fc.property(platformScenarioArb, (g) => {
+        const s = load(g);
+        const a = reportJson(runScenario(s).report);
+        expect(reportJson(runScenario(s).report), g.yaml).toBe(a);
+      }),
+      { numRuns: process.env.CI ? 3 : 10 },
+    );
+  }, 600_000);
+});
