@@ -155,7 +155,10 @@ function commandArgv(cmd: Command): fc.Arbitrary<string[]> {
     ? fc.array(fc.constantFrom(...cmd.options).chain(optionArb), { maxLength: 4 })
     : fc.constant([]);
   const positional = fc.array(
-    fc.constantFrom(...HOSTILE, ...(cmd.args?.complete instanceof Array ? cmd.args.complete : [])),
+    fc.constantFrom(
+      ...HOSTILE,
+      ...(Array.isArray(cmd.args?.complete) ? (cmd.args.complete as readonly string[]) : []),
+    ),
     {
       maxLength: 2,
     },

@@ -28,11 +28,18 @@ import { expectResultBounds } from "../support/result-bounds.js";
 const RUNS = Number(process.env.AUDIT_RUNS) || (process.env.CI ? 12 : 40);
 
 function load(g: GenScenario) {
-  return parseScenario(g.yaml, "audit.yaml", (p) => {
+  const read = (p: string) => {
     const text = g.files[p];
     if (text === undefined) throw new InputError({ code: "read", path: p, message: "cannot read: ENOENT" });
     return new TextEncoder().encode(text);
-  });
+  };
+  try {
+    return parseScenario(g.yaml, "audit.yaml", read);
+  } catch (e) {
+    // Timelines on platforms with several devices are refused as "not yet" by some builds.
+    if (!(e instanceof InputError) || !e.issues.every((i) => i.code === "not-yet")) throw e;
+    return parseScenario(g.yamlNoTimeline, "audit.yaml", read);
+  }
 }
 
 /** Every size the flow can send (a uniform range: every integer in it). */
@@ -90,7 +97,28 @@ function check(g: GenScenario, rev: string, r: RevisionResult): void {
   }
 }
 
+/** Found by the audit: a read's completions, computed after warm-up for requests from before it. */
+const LATE_COMPLETION = `name: audit
+duration: 30us
+seed: 143133
+revisions: [v11]
+link: { gen: 1, width: 1, mps: 128, mrrs: 128 }
+platform: { preset: switch }
+nic: { maxOutstandingReads: 256, mtu: 4096, lineRateGbps: 25 }
+metrics: { warmupNs: 1000 }
+buffers: [{ name: b, length: 2MiB, tph: { st: 0x20, ph: 2, partition: 1 } }]
+mrs: [{ name: m0, buffer: b }]
+flows:
+  - { name: f0, op: read, mr: m0, size: { dist: uniform, min: 1, max: 850 }, queueDepth: 3 }
+`;
+
 describe("physics on random platforms", () => {
+  it("a link busy from before warm-up through the run is at most 100% busy (was 100.18%)", () => {
+    const r = runScenario(parseScenario(LATE_COMPLETION, "late.yaml")).report.results.v11!;
+    expect(r.links["sw0-acc0"]!.up).toBeGreaterThan(0.99);
+    expectResultBounds(r, (w) => w);
+  });
+
   it("every revision: ledger, utilization, goodput under the slowest link and the port, counts", () => {
     assertProperty(
       fc.property(platformScenarioArb, (g) => {

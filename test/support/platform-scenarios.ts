@@ -40,6 +40,8 @@ export interface GenFlow {
 
 export interface GenScenario {
   readonly yaml: string;
+  /** The same scenario without its timeline (for builds that refuse timelines on this platform as not yet). */
+  readonly yamlNoTimeline: string;
   readonly files: Readonly<Record<string, string>>;
   readonly durationNs: number;
   readonly warmupNs: number;
@@ -165,11 +167,20 @@ const rawArb = fc.record({
   lineGbps: fc.constantFrom(25, 100, 400),
   tags: fc.constantFrom(1, 16, 256),
   ddio: fc.boolean(),
-  warmupNs: fc.constantFrom(0, 0, 1000),
-  durationUs: fc.integer({ min: 5, max: 8 }),
+  warmupNs: fc.constantFrom(0, 0, 1000, ...(process.env.AUDIT_LONG ? [20_000] : [])),
+  durationUs: process.env.AUDIT_LONG ? fc.constantFrom(30, 60) : fc.integer({ min: 5, max: 8 }),
   revisions: fc.uniqueArray(revisionArb, { minLength: 1, maxLength: 2 }),
   flows: fc.array(flowArb, { minLength: 1, maxLength: 4 }),
   seed: fc.integer({ min: 0, max: 1 << 20 }),
+  timeline: fc.array(
+    fc.record({
+      atNs: fc.integer({ min: 0, max: 6000 }),
+      kind: fc.constantFrom("revoke", "unrevoke", "set-tph", "reregister"),
+      by: fc.constantFrom("flr", "memory-disable", "d3hot", "hot-reset", "close"),
+      pick: fc.nat(),
+    }),
+    { maxLength: 3 },
+  ),
 });
 
 type Raw = typeof rawArb extends fc.Arbitrary<infer T> ? T : never;
@@ -275,6 +286,14 @@ function build(o: Raw): GenScenario {
     if (f.trace) files[f.trace.file] = f.trace.text;
     return f;
   });
+  const timeline = o.timeline.map((e) => {
+    const at = `at: ${e.atNs % durationNs}ns`;
+    if (e.kind === "revoke") return `{ ${at}, action: revoke, by: ${e.by} }`;
+    if (e.kind === "unrevoke") return `{ ${at}, action: unrevoke }`;
+    if (e.kind === "reregister") return `{ ${at}, action: reregister, mr: m${e.pick % o.flows.length} }`;
+    const acc = l.accs[e.pick % l.accs.length]!;
+    return `{ ${at}, action: set-tph, buffer: b_${acc}, st: 0x3${e.pick % 10}, ph: ${e.pick % 4} }`;
+  });
   const lineGbps = Object.fromEntries(l.nics.map((n) => [n.name, n.lineGbps ?? o.lineGbps]));
   const yaml = `name: audit
 duration: ${o.durationUs}us
@@ -292,9 +311,11 @@ mrs:
 ${mrs.join("\n")}
 flows:
 ${flows.map((f) => f.yaml).join("\n")}
+timeline: [${timeline.join(", ")}]
 `;
   return {
     yaml,
+    yamlNoTimeline: yaml.replace(/^timeline: .*$/m, "timeline: []"),
     files,
     durationNs,
     warmupNs: o.warmupNs,

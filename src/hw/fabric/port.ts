@@ -69,6 +69,9 @@ export class Port {
       this.periodStart = a;
       start = a;
     }
+    // Work handed over after the warm-up mark but served from before it (a completion computed
+    // late for a request that came earlier): its part before the mark is not measured time.
+    if (start < this.since) this.busyBase += Math.min(start + service, this.since) - start;
     this.free = start + service;
     this.jobs++;
     this.bytes += bytes;
