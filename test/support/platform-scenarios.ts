@@ -34,6 +34,8 @@ export interface GenFlow {
   readonly uniform: boolean;
   readonly startNs: number;
   readonly stopNs: number | undefined;
+  /** Most messages the flow may start (`messages:`), if limited. */
+  readonly messages: number | undefined;
   readonly yaml: string;
   readonly trace?: { readonly file: string; readonly text: string };
 }
@@ -138,6 +140,15 @@ const flowArb = fc.record({
   ),
   startNs: fc.constantFrom(0, 0, 0, 1500),
   stopAfterNs: fc.option(fc.integer({ min: 500, max: 6000 })),
+  consumer: fc.option(
+    fc.oneof(
+      fc.constant("none"),
+      fc.integer({ min: 1, max: 4 }).map((e) => `{ engines: ${e} }`),
+    ),
+  ),
+  messages: fc.option(fc.integer({ min: 0, max: 60 }), { freq: 4 }),
+  /** Cycle through a small area of the MR (lines reused: cache hits) or the whole MR. */
+  lengthKiB: fc.option(fc.constantFrom(4, 64)),
 });
 
 function loadArb() {
@@ -239,7 +250,11 @@ function flowYaml(
   if (raw.startNs) parts.push(`start: ${raw.startNs}ns`);
   const stopNs = raw.stopAfterNs === null ? undefined : Math.min(raw.startNs + raw.stopAfterNs, durationNs);
   if (stopNs !== undefined) parts.push(`stop: ${stopNs}ns`);
-  const base = { name, op: raw.op, nic, to, startNs: raw.startNs, stopNs };
+  if (raw.consumer !== null) parts.push(`consumer: ${raw.consumer}`);
+  if (raw.messages !== null) parts.push(`messages: ${raw.messages}`);
+  if (raw.lengthKiB !== null) parts.push(`length: ${raw.lengthKiB}KiB`);
+  const messages = raw.messages ?? undefined;
+  const base = { name, op: raw.op, nic, to, startNs: raw.startNs, stopNs, messages };
   if ("trace" in raw.shape) {
     let t = 0;
     const lines = raw.shape.trace.map((x) => {
