@@ -55,4 +55,22 @@ describe("tphlab sweep", () => {
     expect(lines[2]).toMatch(/^tphlab sweep: .*none\.yaml: cannot read/);
     expect(lines).toHaveLength(3);
   });
+
+  it("prints an axis whose values are lists or mappings (a varied timeline) as JSON, not exit 70", async () => {
+    // Found by the CLI fuzz: String() of a null-prototype mapping threw "Cannot convert object to
+    // primitive value" after every point had run.
+    const sweep = `scenario: tiny.yaml
+vary:
+  timeline: [[], [{ at: 1us, action: revoke, by: flr }]]
+revisions: [v11]
+seeds: 1
+metrics: [flows.write.goodputGbps]
+`;
+    const d = scratch({ "t.yaml": sweep });
+    const io = captureIo();
+    expect(await main(["sweep", join(d, "t.yaml"), "--workers", "0", "--out", join(d, "t.db")], io)).toBe(0);
+    const lines = io.out.trimEnd().split("\n");
+    expect(lines[1]).toMatch(/^\[\]\s+v11\s/);
+    expect(lines[2]).toMatch(/^\[\{"at":"1us","action":"revoke","by":"flr"\}\]\s+v11\s/);
+  });
 });

@@ -47,13 +47,18 @@ function cellText(r: AggregateRow): string {
   return `${num(s.mean)}${ci}`;
 }
 
+/** An axis value as a cell: text as is, anything else (a list, a mapping) as compact JSON. */
+function valueText(v: unknown): string {
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
 /** One line per grid point and revision, one column per metric (mean ±95% CI half-width). */
 export function renderSweep(plan: SweepPlan, rows: readonly AggregateRow[]): string {
   const paths = plan.axes.flatMap((a) => a.paths);
   const lines = new Map<string, string[]>();
   for (const r of rows) {
     const key = JSON.stringify([r.values, r.revision]);
-    const line = lines.get(key) ?? [...paths.map((p) => String(r.values[p])), r.revision];
+    const line = lines.get(key) ?? [...paths.map((p) => valueText(r.values[p])), r.revision];
     line.push(cellText(r));
     lines.set(key, line);
   }
