@@ -228,4 +228,76 @@ describe("CLI fuzz", () => {
     expect(ok.get("run") ?? 0).toBeGreaterThan(0);
     expect(ok.get("lspci") ?? 0).toBeGreaterThan(0);
   }, 600_000);
+
+  it("sweep files over a real scenario with random axes and values: exit 0 or 2, one-line errors", async () => {
+    const base = `name: b
+duration: 2us
+revisions: [v11]
+buffers: [{ name: hbm, length: 1MiB, tph: { st: 0x21, ph: 2, partition: 1 } }]
+mrs: [{ name: m, buffer: hbm }]
+flows:
+  - { name: f, op: write, mr: m, size: 4KiB, rate: 50Gb/s }
+`;
+    writeFileSync(join(scratch, "base.yaml"), base);
+    /** Per path, values that should load (most of the time) beside the hostile ones. */
+    const PLAUSIBLE: Record<string, string[]> = {
+      "flows.f.rate": ["1Gb/s", "400Gb/s"],
+      "flows.f.size": ["64", "1MiB", "{ dist: uniform, min: 1, max: 9000 }"],
+      "flows.f": ["{ name: f, op: read, mr: m, size: 64, queueDepth: 2 }"],
+      "flows.f.burst": ["{ on: 1us, off: 1us }"],
+      timeline: [
+        "[]",
+        "[{ at: 1us, action: revoke, by: flr }]",
+        "[{ at: 1us, action: set-tph, buffer: hbm, st: 0x30 }]",
+      ],
+      "nic.tableSize": ["2", "64"],
+      duration: ["1ps", "1us", "3us"],
+      seed: ["0", "4294967295"],
+      "link.gen": ["1", "5"],
+      "buffers.hbm.tph.partition": ["0", "2"],
+      "nope.path": ["1"],
+      "flows.g.rate": ["1Gb/s"],
+    };
+    const HOSTILE_VALUES = ["0", "-1", "NaN", ".inf", "null", "true", "[]", "{}", "'x'"];
+    const axis = fc
+      .constantFrom(...Object.keys(PLAUSIBLE))
+      .chain((p) =>
+        fc.tuple(
+          fc.constant(p),
+          fc.array(
+            fc.oneof(
+              { weight: 5, arbitrary: fc.constantFrom(...PLAUSIBLE[p]!) },
+              { weight: 1, arbitrary: fc.constantFrom(...HOSTILE_VALUES) },
+            ),
+            { minLength: 1, maxLength: 2 },
+          ),
+        ),
+      );
+    const metric = fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom("flows.f.goodputGbps", "tlps.stale", "bytes.offered") },
+      { weight: 1, arbitrary: fc.constantFrom("links", "flows.x.messages") },
+    );
+    let ran = 0;
+    await assertAsyncProperty(
+      fc.asyncProperty(
+        fc.uniqueArray(axis, { minLength: 1, maxLength: 2, selector: ([p]) => p }),
+        fc.uniqueArray(metric, { minLength: 1, maxLength: 2 }),
+        fc.nat(),
+        async (axes, metrics, n) => {
+          const vary = axes.map(([p, vs]) => `  ${p}: [${vs.join(", ")}]`).join("\n");
+          const text = `scenario: base.yaml\nvary:\n${vary}\nseeds: 1\nmetrics: [${metrics.join(", ")}]\n`;
+          const file = join(scratch, `sw${n}.yaml`);
+          writeFileSync(file, text);
+          const argv = ["sweep", file, "--workers", "0", "--out", join(scratch, `sw${n}.db`)];
+          const io = captureIo();
+          const code = await main(argv, io);
+          judge(argv, code, io.err);
+          if (code === 0) ran++;
+          else expect(code, `${text}\n${io.err}`).toBe(2);
+        },
+      ),
+      { numRuns: CI ? 25 : 60 },
+    );
+    expect(ran).toBeGreaterThan(0);
+  }, 600_000);
 });
