@@ -76,6 +76,15 @@ function baseOf(sf: SweepFile, file: string, o: PlanOptions, issues: Issue[]) {
     issues.push({ code: "read", path: `${file}:${p.line}:${p.col}: scenario`, message: `${path}: ${why}` });
     return undefined;
   }
+  if (text.includes("\u0000")) {
+    const p = sf.source.locate(["scenario"]);
+    issues.push({
+      code: "binary",
+      path: `${file}:${p.line}:${p.col}: scenario`,
+      message: `${path}: not a text file`,
+    });
+    return undefined;
+  }
   try {
     parseScenario(text, path);
   } catch (e) {

@@ -73,4 +73,18 @@ metrics: [flows.write.goodputGbps]
     expect(lines[1]).toMatch(/^\[\]\s+v11\s/);
     expect(lines[2]).toMatch(/^\[\{"at":"1us","action":"revoke","by":"flr"\}\]\s+v11\s/);
   });
+
+  it("a binary sweep file, or a sweep naming a binary scenario, is not a text file (as tphlab run says)", async () => {
+    const d = scratch({
+      "bin.yaml": "\u0000\u0001binary",
+      "s.yaml": "scenario: bin.yaml\nseeds: 1\nmetrics: [tlps.stale]\n",
+    });
+    const io = captureIo();
+    expect(await main(["sweep", join(d, "bin.yaml"), "--workers", "0"], io)).toBe(2);
+    expect(await main(["sweep", join(d, "s.yaml"), "--workers", "0"], io)).toBe(2);
+    expect(io.err.trimEnd().split("\n")).toEqual([
+      `tphlab sweep: ${join(d, "bin.yaml")}: not a text file`,
+      `tphlab sweep: ${join(d, "s.yaml")}:1:11: scenario: ${join(d, "bin.yaml")}: not a text file`,
+    ]);
+  });
 });

@@ -28,7 +28,10 @@ const MAX_SWEEP_BYTES = 1024 * 1024;
 function readSweep(io: Io, given: string): { path: string; text: string } {
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   try {
-    return { path: given, text: decode(io.readFile(given, MAX_SWEEP_BYTES)) };
+    const text = decode(io.readFile(given, MAX_SWEEP_BYTES));
+    // As `tphlab run` says of a scenario: a NUL byte is no YAML a user wrote.
+    if (text.includes("\u0000")) throw inputError(given, "not a text file", "binary");
+    return { path: given, text };
   } catch (e) {
     if (given.includes("/")) throw e;
     const shipped = `${EXAMPLES_DIR}/sweeps/${given.replace(/\.yaml$/, "")}.yaml`;
