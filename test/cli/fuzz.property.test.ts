@@ -300,4 +300,22 @@ flows:
     );
     expect(ran).toBeGreaterThan(0);
   }, 600_000);
+
+  it("tlp decode of random bytes (headers biased to the kinds tphlab knows, TPH prefixes): exit 0, 1 or 2", async () => {
+    const first = fc.constantFrom(0x00, 0x20, 0x40, 0x60, 0x0a, 0x4a, 0x91, 0x90, 0xff, 0x01);
+    await assertAsyncProperty(
+      fc.asyncProperty(
+        first,
+        fc.uint8Array({ minLength: 0, maxLength: 40 }),
+        fc.boolean(),
+        async (b0, rest, json) => {
+          const hex = [b0, ...rest].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+          const argv = ["tlp", "decode", hex, ...(json ? ["--json"] : [])];
+          const io = captureIo();
+          judge(argv, await main(argv, io), io.err);
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+  });
 });
