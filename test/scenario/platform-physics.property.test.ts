@@ -18,9 +18,11 @@ import { type RevisionResult, reportJson } from "../../src/scenario/result.js";
 import { runScenario } from "../../src/scenario/run.js";
 import { assertProperty } from "../support/fc.js";
 import {
+  flowDataLinks,
   flowPath,
   type GenFlow,
   type GenScenario,
+  nodeLink,
   platformScenarioArb,
 } from "../support/platform-scenarios.js";
 import { expectResultBounds } from "../support/result-bounds.js";
@@ -47,6 +49,50 @@ function sizesOf(f: GenFlow): number[] {
   if (!f.uniform) return [...new Set(f.sizes)];
   const [lo, hi] = [f.sizes[0]!, f.sizes[1]!];
   return Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
+}
+
+/** The best payload rate of one link for the flow's op, over the sizes it sends. */
+function linkGbps(g: GenScenario, f: GenFlow, link: { gen: number; width: number }): number {
+  const m = linkModel({ ...link, mps: g.mps, mrrs: g.mrrs });
+  const bw = (x: number) => (f.op === "read" ? m.readGbps(x) : m.writeGbps(x));
+  let best = 0;
+  for (const n of sizesOf(f))
+    best = Math.max(best, bw(n), bw(n >= g.mps ? Math.floor(n / g.mps) * g.mps : n));
+  return best;
+}
+
+/** The fencepost allowance of a flow's goodput (see check()). */
+function edgeOf(g: GenScenario, f: GenFlow): number {
+  const window = g.durationNs - Math.max(g.warmupNs, f.startNs);
+  const unit = Math.min(Math.max(...f.sizes), Math.max(g.mtu, g.mps, g.mrrs));
+  return g.warmupNs > 0 || f.startNs > 0 ? (unit * 8) / window : 0;
+}
+
+/**
+ * Flows sharing a link direction or a NIC port direction share its time: the fractions of it
+ * their goodputs take (goodput over the rate the link or port gives that flow alone) add up to at
+ * most 1.
+ */
+function checkShared(g: GenScenario, rev: string, r: RevisionResult): void {
+  const share = new Map<string, { sum: number; slack: number; flows: string[] }>();
+  const add = (key: string, f: GenFlow, cap: number) => {
+    const x = share.get(key) ?? { sum: 0, slack: 0, flows: [] };
+    x.sum += r.flows[f.name]!.goodputGbps / cap;
+    x.slack += (edgeOf(g, f) + 5e-7) / cap;
+    x.flows.push(f.name);
+    share.set(key, x);
+  };
+  for (const f of g.flows) {
+    for (const dir of flowDataLinks(g, f))
+      add(`link ${dir}`, f, linkGbps(g, f, nodeLink(g, dir.split(" ")[0]!)));
+    const packet = Math.min(Math.max(...f.sizes), g.mtu);
+    // WRITE/SEND payload arrives on the port, READ responses leave on it.
+    add(`${f.nic} ${f.op === "read" ? "tx" : "rx"}`, f, (g.lineGbps[f.nic]! * packet) / (packet + 82));
+  }
+  for (const [key, x] of share)
+    expect(x.sum, `${rev} ${key} shared by ${x.flows.join(", ")}\n${g.yaml}`).toBeLessThanOrEqual(
+      1 + 1e-9 + x.slack,
+    );
 }
 
 /** The best payload rate of the flow's slowest link, over the sizes it sends. */
@@ -135,7 +181,10 @@ describe("physics on random platforms", () => {
     assertProperty(
       fc.property(platformScenarioArb, (g) => {
         const out = runScenario(load(g));
-        for (const [rev, r] of Object.entries(out.report.results)) check(g, rev, r);
+        for (const [rev, r] of Object.entries(out.report.results)) {
+          check(g, rev, r);
+          checkShared(g, rev, r);
+        }
       }),
       { numRuns: RUNS },
     );

@@ -353,6 +353,26 @@ function chain(s: GenScenario, name: string): string[] {
   return out;
 }
 
+/**
+ * The link directions a flow's data crosses, as `CHILD up` / `CHILD down` (CHILD: the link's
+ * device or switch end): WRITE/SEND data flows from the NIC to the target, READ data back.
+ */
+export function flowDataLinks(s: GenScenario, f: GenFlow): string[] {
+  const a = chain(s, f.nic);
+  const b = f.to === "host" ? [] : chain(s, f.to);
+  const shared = new Set(a.filter((x) => b.includes(x)));
+  const [from, to] = f.op === "read" ? [b, a] : [a, b];
+  return [
+    ...from.filter((x) => !shared.has(x)).map((x) => `${x} up`),
+    ...to.filter((x) => !shared.has(x)).map((x) => `${x} down`),
+  ];
+}
+
+/** The link of a switch or device (its upstream link). */
+export function nodeLink(s: GenScenario, name: string): GenLink {
+  return s.nodes.find((n) => n.name === name)!.link;
+}
+
 /** The links a flow crosses, each named by its child end (a device or a switch), with its speed. */
 export function flowPath(s: GenScenario, f: GenFlow): GenLink[] {
   const a = chain(s, f.nic);
