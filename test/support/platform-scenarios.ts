@@ -109,6 +109,18 @@ const PRESETS = {
       ["acc1", "sw2"],
     ],
   },
+  "ai-server-8x8": {
+    sw: [
+      ["sw0", "rc"],
+      ["sw1", "sw0"],
+      ["sw2", "rc"],
+      ["sw3", "sw2"],
+    ],
+    dev: [0, 1, 2, 3, 4, 5, 6, 7].flatMap((i) => [
+      [`nic${i}`, `sw${i >> 1}`],
+      [`acc${i}`, `sw${i >> 1}`],
+    ]),
+  },
 } as const;
 
 const sizeArb = fc.oneof(
