@@ -112,7 +112,7 @@ class Walker {
   }
 }
 
-const TOO_DEEP = "document too large or too deeply nested (after aliases)";
+const TOO_DEEP = `nested deeper than ${MAX_DEPTH} levels`;
 /** Zero-width markers the lexer yields besides the source text (document, scalar, flow end). */
 const LEXER_MARKERS = new Set(["\u0002", "\u001f", "\u0018"]);
 
