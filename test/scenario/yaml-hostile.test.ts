@@ -41,9 +41,7 @@ describe("hostile YAML", () => {
     for (const cmd of ["run", "sweep"]) {
       const io = captureIo({ "deep.yaml": `${"[".repeat(4000)}${"]".repeat(4000)}\n` });
       expect(await main([cmd, "deep.yaml"], io)).toBe(2);
-      expect(io.err).toBe(
-        `tphlab ${cmd}: deep.yaml:1:65: nested deeper than 64 levels\n`,
-      );
+      expect(io.err).toBe(`tphlab ${cmd}: deep.yaml:1:65: nested deeper than 64 levels\n`);
     }
   });
 });
