@@ -315,8 +315,10 @@ function build(o: Raw): GenScenario {
   });
   const timeline = o.timeline.map((e) => {
     const at = `at: ${e.atNs % durationNs}ns`;
-    if (e.kind === "revoke") return `{ ${at}, action: revoke, by: ${e.by} }`;
-    if (e.kind === "unrevoke") return `{ ${at}, action: unrevoke }`;
+    // The accelerator whose owner acts (named: a platform may have several).
+    const device = `device: ${l.accs[e.pick % l.accs.length]!}`;
+    if (e.kind === "revoke") return `{ ${at}, action: revoke, by: ${e.by}, ${device} }`;
+    if (e.kind === "unrevoke") return `{ ${at}, action: unrevoke, ${device} }`;
     if (e.kind === "reregister") return `{ ${at}, action: reregister, mr: m${e.pick % o.flows.length} }`;
     const acc = l.accs[e.pick % l.accs.length]!;
     return `{ ${at}, action: set-tph, buffer: b_${acc}, st: 0x3${e.pick % 10}, ph: ${e.pick % 4} }`;
