@@ -118,8 +118,9 @@ describe("scenario fuzz", () => {
       }),
       { numRuns: 120 },
     );
-    // The generator must reach the runner, not only the loader's refusals.
-    expect(ran).toBeGreaterThan(30);
+    // The generator must reach the runner, not only the loader's refusals: about 43 of 120 do
+    // (sd ~5); seed 705763174 drew 27, so the floor sits well below the mean.
+    expect(ran).toBeGreaterThan(15);
   }, 240_000);
 
   it("the issue's cases are refused at their position, naming what to change", () => {
