@@ -190,10 +190,7 @@ export class FlowState {
     const now = this.clock.now;
     const i = seq & this.mask;
     const start = this.mStart[i]!;
-    // A message started before the window carried part of its bytes before it: counting them
-    // would credit the window with work the path did earlier (a short window then reads above
-    // the wire). Only messages started in the window count, for what lands in it.
-    if (start >= this.windowStart && when <= this.windowEnd) this.mGood[i] = this.mGood[i]! + bytes;
+    if (when >= this.windowStart && when <= this.windowEnd) this.mGood[i] = this.mGood[i]! + bytes;
     const ok = this.settle(seq, bytes, when, false);
     const end = ok ? this.mLanded[i]! : when;
     const good = this.mGood[i]!;
