@@ -24,7 +24,7 @@ export function tooLargeError(path: string, size: number | undefined, maxBytes: 
   const found = size === undefined ? `more than ${limit}` : `${size} bytes, the limit is ${limit}`;
   return new InputError({
     code: "too-large",
-    path,
+    path: shownPath(path),
     message: `file too large: ${found}`,
   });
 }
@@ -45,6 +45,14 @@ function kindOf(st: {
 }
 
 /**
+ * `path` as an error names it: quoted when it would not read as a path on its own (empty, blank
+ * at either end, control characters), so "tphlab run: \" \": cannot read" shows what was given.
+ */
+export function shownPath(path: string): string {
+  return path === "" || /^\s|\s$|[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path;
+}
+
+/**
  * The bytes of the regular file `path`, at most `maxBytes`. Throws InputError naming `path`:
  * `read` (cannot open: ENOENT, EACCES...), `not-file` (directory, device, pipe), `too-large`.
  * Files whose size the kernel reports as 0 (procfs) are read up to the limit and then refused.
@@ -56,14 +64,18 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError({ code: "read", path, message: `cannot read: ${code ?? (e as Error).message}` });
+    throw new InputError({
+      code: "read",
+      path: shownPath(path),
+      message: `cannot read: ${code ?? (e as Error).message}`,
+    });
   }
   try {
     const st = fstatSync(fd);
     if (!st.isFile())
       throw new InputError({
         code: "not-file",
-        path,
+        path: shownPath(path),
         message: `cannot read: ${kindOf(st)}, expected a regular file`,
       });
     if (st.size > maxBytes) throw tooLargeError(path, st.size, maxBytes);
@@ -84,7 +96,11 @@ export function readInputFile(path: string, maxBytes = DEFAULT_MAX_INPUT_BYTES):
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError({ code: "read", path, message: `cannot read: ${code ?? (e as Error).message}` });
+    throw new InputError({
+      code: "read",
+      path: shownPath(path),
+      message: `cannot read: ${code ?? (e as Error).message}`,
+    });
   } finally {
     closeSync(fd);
   }

@@ -3,7 +3,7 @@
  * (YAML syntax with line:col, schema, cross-field), each as `FILE:LINE:COL: path: message`.
  */
 import { InputError, type Issue } from "../base/errors.js";
-import { tooLargeError } from "../base/input-file.js";
+import { shownPath, tooLargeError } from "../base/input-file.js";
 import { checkBudget } from "./budget.js";
 import { withDeviceSections } from "./platform.js";
 import { checkScenario } from "./scenario-check.js";
@@ -65,10 +65,15 @@ export function loadScenario(path: string, readFile: (p: string, maxBytes?: numb
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError({ code: "read", path, message: `cannot read: ${code ?? (e as Error).message}` });
+    throw new InputError({
+      code: "read",
+      path: shownPath(path),
+      message: `cannot read: ${code ?? (e as Error).message}`,
+    });
   }
   if (bytes.length > MAX_SCENARIO_BYTES) throw tooLargeError(path, bytes.length, MAX_SCENARIO_BYTES);
   const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
-  if (text.includes("\u0000")) throw new InputError({ code: "binary", path, message: "not a text file" });
+  if (text.includes("\u0000"))
+    throw new InputError({ code: "binary", path: shownPath(path), message: "not a text file" });
   return parseScenario(text, path, readFile);
 }

@@ -3,7 +3,9 @@
  * Input: an `lspci -x/-xxx/-xxxx` text dump or a raw binary config space (-F, auto-detected),
  * or the live system through sysfs. Names come from pci.ids (-i, or the usual paths).
  */
+
 import { InputError, inputError } from "../../base/errors.js";
+import { shownPath } from "../../base/input-file.js";
 import {
   type DumpDevice,
   looksLikeText,
@@ -140,7 +142,7 @@ export function readConfigFile(io: Io, path: string): DumpDevice[] {
   try {
     bytes = io.readFile(path);
   } catch (e) {
-    throw inputError(path, errnoText(e), "io");
+    throw inputError(shownPath(path), errnoText(e), "io");
   }
   if (looksLikeText(bytes)) return parseLspciDump(new TextDecoder().decode(bytes), path);
   const dirName = path.split("/").slice(-2, -1)[0] ?? "";
@@ -171,7 +173,7 @@ export function readSysfs(
     try {
       bytes = io.readFile(path, 4096);
     } catch (e) {
-      io.stderr(`tphlab lspci: ${path}: ${errnoText(e)}\n`);
+      io.stderr(`tphlab lspci: ${shownPath(path)}: ${errnoText(e)}\n`);
       errors++;
       continue;
     }
