@@ -6,8 +6,9 @@
 
 import type { TagNamespace } from "../hw/fabric/accelerator.js";
 import type { RevisionName } from "../kernel/revision.js";
+import { fabricParamsOf } from "./fabric-params.js";
 import { sizeRange } from "./flow-shape.js";
-import { bufferDevice, eventDevice, scenarioPlatform } from "./platform.js";
+import { bufferDevice, deviceSetting, eventDevice, mrNic, scenarioPlatform } from "./platform.js";
 import type { RevisionResult } from "./result.js";
 import type { FlowDesc, Scenario } from "./scenario-schema.js";
 import { formatPath, type Path } from "./schema.js";
@@ -31,6 +32,7 @@ export const DIAGNOSTIC_CODES = [
   "buffers-overlap",
   "warmup-past-end",
   "flow-no-messages",
+  "short-window",
 ] as const;
 
 function diag(code: (typeof DIAGNOSTIC_CODES)[number], path: Path, message: string): Diagnostic {
@@ -135,6 +137,25 @@ const NS_NAME: Readonly<Record<TagNamespace, string>> = {
   st16: "16-bit tags (Extended TPH)",
 };
 
+/**
+ * Goodput above the flow's NIC port (its payload rate for the flow's packets) is possible only in
+ * a window the warm-up opened mid-stream: it counts deliveries that were in flight, or waiting in
+ * the NIC, when it opened (README, "What the numbers mean"). Say so where it happens.
+ */
+function shortWindow(s: Scenario, f: FlowDesc, result: RevisionResult): string | undefined {
+  const r = result.flows[f.name];
+  if (!r || r.goodputGbps <= 0 || s.metrics.warmupNs * 1000 <= f.start) return undefined;
+  const nic = mrNic(s, f.mr);
+  const setting = <K extends keyof Scenario["nic"]>(k: K) =>
+    nic ? deviceSetting(s, nic, "nic", k) : s.nic[k];
+  const p = fabricParamsOf(s).nic;
+  const packet = Math.min(maxSize(f), setting("mtu") ?? p.mtu);
+  const overhead = setting("packetOverheadBytes") ?? p.packetOverheadBytes;
+  const port = ((setting("lineRateGbps") ?? p.lineRateGbps) * packet) / (packet + overhead);
+  if (r.goodputGbps <= port * (1 + 1e-9)) return undefined;
+  return `flow ${f.name}: goodput ${r.goodputGbps.toFixed(1)} Gb/s is above its NIC port's payload rate (${port.toFixed(1)} Gb/s): its window (${formatTimePs(Math.round(r.activeNs * 1000))}, opened mid-stream by the warm-up) counts deliveries in flight when it opened; lengthen the run or shorten the warm-up`;
+}
+
 /** Merge what each revision saw: one diagnostic per finding, naming the revisions. */
 export function runDiagnostics(
   s: Scenario,
@@ -164,6 +185,8 @@ export function runDiagnostics(
       }
       if ((result.flows[f.name]?.messages ?? 0) === 0)
         add(rev, diag("flow-no-messages", ["flows", i], `flow ${f.name} completed no message in the run`));
+      const short = shortWindow(s, f, result);
+      if (short) add(rev, diag("short-window", ["flows", i], short));
     });
   }
   const all = seen.size;

@@ -124,12 +124,39 @@ describe("diagnostics", () => {
     );
   });
 
+  it("short-window: goodput above the NIC port in a window the warm-up opened mid-stream", () => {
+    const o = runScenario(
+      parseScenario(
+        `name: sw
+duration: 4us
+revisions: [v11]
+link: { gen: 5, width: 16 }
+nic: { lineRateGbps: 25 }
+metrics: { warmupNs: 3000 }
+buffers: [{ name: hbm, length: 8MiB }]
+mrs: [{ name: acc, buffer: hbm }]
+flows: [{ name: w, op: write, mr: acc, size: 1KiB, rate: 100Gb/s, stop: 3200ns }]
+`,
+        "sw.yaml",
+      ),
+    );
+    const w = o.report.results.v11!.flows.w!;
+    expect(w.goodputGbps).toBeGreaterThan(25); // what the warning is for
+    expect(o.report.diagnostics).toEqual([
+      expect.objectContaining({ code: "short-window", path: "flows[0]" }),
+    ]);
+    expect(o.report.diagnostics[0]!.message).toMatch(
+      /goodput 41\.0 Gb\/s is above its NIC port's payload rate \(23\.1 Gb\/s\): its window \(200ns/,
+    );
+  });
+
   it("every code is tested above", () => {
     expect([...DIAGNOSTIC_CODES].sort()).toEqual(
       [
         "buffers-overlap",
         "flow-no-messages",
         "flow-outside-mr",
+        "short-window",
         "tag-not-sent",
         "unrevoke-without-revoke",
         "warmup-past-end",
