@@ -37,9 +37,8 @@ import {
   exportBuffers,
   kret,
   type NicSession,
-  newMrs,
   type OwnerSession,
-  registerMr,
+  openSession,
   type Session,
   type Step,
 } from "./setup.js";
@@ -110,19 +109,16 @@ export function setupPlatform(s: Scenario, sys: PlatformSystem): Session {
     nics.set(n.name, { hw: n.hw, ib: n.ib, pd });
   }
   const dmahs = allocDmahs(s, app, nics, steps, true);
-  const ses: Session = {
+  return openSession(s, {
     k: sys.k,
     app,
     owners,
     nics,
     buffers,
     dmahs,
-    mrs: newMrs(s),
     steps,
     namesDevices: true,
-  };
-  for (const m of ses.mrs.values()) registerMr(s, ses, m, 0);
-  return ses;
+  });
 }
 
 /** The owner's device table of accelerator `name`: its own entries, then its buffers' tags. */

@@ -243,17 +243,21 @@ export function setupSession(s: Scenario, sys: BootedSystem): Session {
   steps.push({ at: 0, who: "app", call: "open verbs device, alloc PD", ret: pd ? 0 : -app.errno });
   const sp = scenarioPlatform(s);
   const dmahs = allocDmahs(s, app, new Map([[sp.nics[0]!, { pd }]]), steps, false);
-  const ses: Session = {
+  return openSession(s, {
     k: sys.k,
     app,
     owners: new Map([[sp.accelerators[0]!, { owner, devFd, vdev: sys.acc }]]),
     nics: new Map([[sp.nics[0]!, { hw: sys.nicHw, ib: sys.ib, pd }]]),
     buffers,
     dmahs,
-    mrs: newMrs(s),
     steps,
     namesDevices: false,
-  };
+  });
+}
+
+/** The session of these programs and objects, every MR registered: the last step of both set-ups. */
+export function openSession(s: Scenario, parts: Omit<Session, "mrs">): Session {
+  const ses: Session = { ...parts, mrs: newMrs(s) };
   for (const m of ses.mrs.values()) registerMr(s, ses, m, 0);
   return ses;
 }

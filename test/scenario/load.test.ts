@@ -6,6 +6,7 @@ import { InputError } from "../../src/base/errors.js";
 import { loadScenario, parseScenario } from "../../src/scenario/load.js";
 import { scenarioPlatform } from "../../src/scenario/platform.js";
 import { assertProperty } from "../support/fc.js";
+import { scenarioProblems } from "../support/problems.js";
 
 const GOOD = `name: ok
 duration: 50us
@@ -19,15 +20,7 @@ flows:
   - { name: w, op: write, mr: m, size: 4KiB }
 `;
 
-function problems(text: string): string[] {
-  try {
-    parseScenario(text, "f.yaml");
-  } catch (e) {
-    if (e instanceof InputError) return e.issues.map((i) => `${i.path}: ${i.message}`);
-    throw e;
-  }
-  return [];
-}
+const problems = (text: string) => scenarioProblems(text);
 
 describe("parseScenario", () => {
   it("accepts a good file and fills defaults", () => {

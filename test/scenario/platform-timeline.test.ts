@@ -6,25 +6,17 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/base/errors.js";
 import { loadScenario, parseScenario } from "../../src/scenario/load.js";
 import { bootScenarioPlatform, setupPlatform } from "../../src/scenario/platform-run.js";
 import type { RevisionResult, RunOutcome } from "../../src/scenario/result.js";
 import { runScenario } from "../../src/scenario/run.js";
 import type { Scenario } from "../../src/scenario/scenario-schema.js";
 import { runTimelineEvent } from "../../src/scenario/timeline/actions.js";
+import { scenarioProblems } from "../support/problems.js";
 
 const ENODEV = -19;
 
-function problems(text: string): string[] {
-  try {
-    parseScenario(text, "f.yaml");
-  } catch (e) {
-    if (e instanceof InputError) return e.issues.map((i) => `${i.path}: ${i.message}`);
-    throw e;
-  }
-  return [];
-}
+const problems = (text: string) => scenarioProblems(text);
 
 /**
  * ai-server-8x8 with four accelerators in use: nicN writes into accN (N = 0..3) and nic4, behind

@@ -4,13 +4,13 @@
  * devices (defaulting to the only one), and `tphlab run --platforms` lists the presets.
  */
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/base/errors.js";
 import { runCommand } from "../../src/cli/commands/run.js";
 import { captureIo } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 import { parseScenario } from "../../src/scenario/load.js";
 import { deviceParamsInput, singleMachineShape } from "../../src/scenario/platform.js";
 import { runScenario } from "../../src/scenario/run.js";
+import { scenarioProblems } from "../support/problems.js";
 
 const BODY = `buffers: [{ name: hbm, length: 1MiB, tph: { st: 0x21, ph: 2, partition: 1 } }]
 mrs: [{ name: acc, buffer: hbm }]
@@ -19,15 +19,7 @@ flows: [{ name: w, op: write, mr: acc, size: 4KiB, rate: 50Gb/s }]
 const file = (head: string, body = BODY) =>
   `name: p\nduration: 10us\nrevisions: [proposed]\n${head}\n${body}`;
 
-function problems(text: string): string[] {
-  try {
-    parseScenario(text, "f.yaml");
-  } catch (e) {
-    if (e instanceof InputError) return e.issues.map((i) => `${i.path}: ${i.message}`);
-    throw e;
-  }
-  return [];
-}
+const problems = (text: string) => scenarioProblems(text);
 
 describe("scenario platform", () => {
   it("the shorthand, the preset and the same tree written out run the same machine and numbers", () => {
