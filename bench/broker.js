@@ -1,10 +1,11 @@
 // Distributed sweep throughput (issue 12 section 3): the same points run once locally, one after
 // another in this process, then through Redis by 2 worker processes (BullMQ, concurrency 1 each),
 // as points per second and the ratio between the two in the same run. Each point is a real
-// simulation (examples/p2p-write-switch.yaml at 300 us, message size x revision x seed), run by a
-// bench-local runPoint (parse the point's scenario document, run its revision and seed, read the
-// write flow's goodput); the results of both runs must be equal. Each process runs one point
-// before the clock starts (JIT warm-up), so the numbers are a long sweep's steady state. Then 400
+// simulation (examples/p2p-write-switch.yaml at 1 ms, 4 message sizes x 2 revisions x 6 seeds: 48
+// points), run by a bench-local runPoint (parse the point's scenario document, run its revision
+// and seed, read the write flow's goodput); the results of both runs must be equal. Each process
+// runs 16 points before the clock starts (JIT warm-up), so the numbers are nearer a long sweep's
+// steady state. The local row is sweep/redis-baseline-local-1 (not the pool's sweep/local-1). Then 400
 // empty points (the worker returns at once) show what the broker itself costs per point.
 //
 // Redis: TPHLAB_BENCH_REDIS or TPHLAB_TEST_REDIS when set, else a redis-server started here on a
@@ -26,7 +27,7 @@ function points(queue) {
   const out = [];
   for (const size of ["4KiB", "8KiB", "16KiB", "64KiB"])
     for (const revision of ["v11", "proposed"])
-      for (const seed of [1, 2]) {
+      for (const seed of [1, 2, 3, 4, 5, 6]) {
         const scenario = { ...base, duration: "1ms", flows: [{ ...base.flows[0], size }] };
         const hash = createHash("sha256")
           .update(JSON.stringify({ queue, scenario, revision, seed, VERSION }))
@@ -60,8 +61,9 @@ async function runPointFn() {
       elapsedMs: performance.now() - t0,
     };
   };
-  // Steady state is what a long sweep sees: a few points first warm the JIT (the first takes ~4x).
-  for (const p of points("warm-up").slice(0, 4)) run({ ...p, seed: 99 });
+  // Steady state is what a long sweep sees: points first warm the JIT (the first takes ~4x, and
+  // code run once per point keeps getting hot for dozens more).
+  for (const p of points("warm-up").slice(0, 16)) run({ ...p, seed: 99 });
   return run;
 }
 
@@ -172,7 +174,7 @@ async function measure(redis) {
   const n = pts.length;
   console.log(
     JSON.stringify({
-      scenario: "sweep/local-1",
+      scenario: "sweep/redis-baseline-local-1",
       points: n,
       seconds: localSeconds,
       pointsPerSecond: n / localSeconds,
