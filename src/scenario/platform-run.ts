@@ -28,8 +28,8 @@ import type { TagProbe } from "./diagnostics.js";
 import { flowSpec, initialIntents, mergeEntries, steeringEntries } from "./fabric-adapter.js";
 import { fabricParamsOf } from "./fabric-params.js";
 import { bufferDevice, deviceParamsInput, deviceSetting, mrNic, scenarioLayout } from "./platform.js";
-import { probingPublishedTag, simulateRevision } from "./revision-run.js";
-import type { RevisionRun, RunOptions } from "./run.js";
+import { probingPublishedTag, type RevisionRunOptions, simulateRevision } from "./revision-run.js";
+import type { RevisionRun } from "./run.js";
 import { COMPLETER_NAMES, type Scenario } from "./scenario-schema.js";
 import {
   allocDmahs,
@@ -138,7 +138,7 @@ export function runPlatformRevision(
   s: Scenario,
   revision: RevisionName,
   seed: number,
-  o: RunOptions & { readonly progress?: { readonly index: number; readonly revisions: number } } = {},
+  o: RevisionRunOptions = {},
 ): RevisionRun {
   const sys = bootScenarioPlatform(s, revision);
   const ses = setupPlatform(s, sys);

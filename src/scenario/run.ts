@@ -18,7 +18,7 @@ import { kernelCallRows } from "./kernel-calls.js";
 import { scenarioLayout, scenarioPlatform, singleMachineShape } from "./platform.js";
 import { runPlatformRevision } from "./platform-run.js";
 import type { RevisionResult, RunConfig, RunOutcome } from "./result.js";
-import { probingPublishedTag, simulateRevision } from "./revision-run.js";
+import { probingPublishedTag, type RevisionRunOptions, simulateRevision } from "./revision-run.js";
 import { type RunProgress, type SamplingOptions, sampleIntervalPs } from "./sampling.js";
 import type { Scenario } from "./scenario-schema.js";
 import { type Step, setupSession } from "./setup.js";
@@ -57,7 +57,7 @@ export function runRevision(
   s: Scenario,
   revision: RevisionName,
   seed: number,
-  o: RunOptions & { readonly progress?: { readonly index: number; readonly revisions: number } } = {},
+  o: RevisionRunOptions = {},
 ): RevisionRun {
   const sys = bootSystem(s, revision);
   const ses = setupSession(s, sys);
@@ -93,7 +93,7 @@ export function runOneRevision(
   s: Scenario,
   revision: RevisionName,
   seed: number,
-  o: RunOptions & { readonly progress?: { readonly index: number; readonly revisions: number } } = {},
+  o: RevisionRunOptions = {},
 ): RevisionRun {
   return singleMachineShape(s)
     ? runRevision(s, revision, seed, o)
